@@ -1,0 +1,22 @@
+//! `describe`: the connector's static facts (limits from
+//! `crm-api-facts.md` §1.2, Professional private app).
+
+use switchboard_sdk::prelude::*;
+
+use crate::api::CONTACT_SEARCH;
+use crate::fields::{KIND_CALL, KIND_CONTACT};
+use crate::host::{DEFAULT_BASE_URL, TOKEN_SECRET};
+use crate::mapping::OWNED_CALL_PROPERTIES;
+
+/// The descriptor returned by `describe`.
+pub(crate) fn descriptor() -> Descriptor {
+    Descriptor::new("hubspot", env!("CARGO_PKG_VERSION"), "HubSpot")
+        .kinds([KIND_CALL, KIND_CONTACT])
+        .hosts([DEFAULT_BASE_URL])
+        .config_keys(["base-url", "default-region"])
+        .secrets([TOKEN_SECRET])
+        .owns(OWNED_CALL_PROPERTIES)
+        .rate_limit("ten-secondly", 190, 10_000, "")
+        .rate_limit("daily", 650_000, 86_400_000, "")
+        .rate_limit("search", 4, 1_000, CONTACT_SEARCH)
+}

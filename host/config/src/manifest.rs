@@ -1,0 +1,140 @@
+//! The deployment manifest as a whole: loading, parsing and cross-key checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_path_to_error::Segment;
+
+use crate::config_values::config_map;
+use crate::error::{ManifestError, line_column};
+use crate::names::named_map;
+use crate::secrets::{SecretError, SecretSource};
+use crate::sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
+
+/// A validated per-connector deployment manifest. Every section is optional; an empty
+/// file gives [`DeploymentManifest::default`]. Build it with [`DeploymentManifest::load`] or
+/// [`DeploymentManifest::parse`]: deserializing it directly skips the cross-key checks and
+/// leaves relative secret paths unresolved.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(
+    default,
+    deny_unknown_fields,
+    expecting = "a deployment manifest table"
+)]
+pub struct DeploymentManifest {
+    /// `[connector]`: expectations about the connector, checked by the runtime.
+    pub connector: ConnectorExpectations,
+    /// `[limits]`: memory and time limits.
+    pub limits: Limits,
+    /// `[http]`: outbound HTTP policy.
+    pub http: HttpPolicy,
+    /// `[config]`: non-secret settings passed to the connector, name to string value
+    /// (integers and booleans are stringified). Default: empty.
+    #[serde(deserialize_with = "config_map")]
+    pub config: BTreeMap<String, String>,
+    /// `[secrets]`: secret name to where its value is read from. Default: empty.
+    #[serde(deserialize_with = "named_map")]
+    pub secrets: BTreeMap<String, SecretSource>,
+    /// `[state]`: durable state limits.
+    pub state: StateLimits,
+    /// `[owned_fields]`: fields this deployment is the system of record for.
+    pub owned_fields: OwnedFields,
+}
+
+impl DeploymentManifest {
+    /// Reads and parses the manifest at `path`. Errors name `path` as the file; relative
+    /// secret files are resolved against `path`'s directory.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, ManifestError> {
+        let path = path.as_ref();
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ManifestError::at_file(&file, format!("cannot read file: {e}")))?;
+        Self::parse(&text, &file)
+    }
+
+    /// Parses manifest `text`. `origin` names the file in errors and is treated as the
+    /// manifest's path: relative secret files are resolved against its directory (the
+    /// current directory when it has none).
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ManifestError> {
+        let de = toml::Deserializer::parse(text).map_err(|e| {
+            let location = e.span().map(|span| line_column(text, span.start));
+            ManifestError::at_file(origin, format!("invalid TOML: {}", e.message()))
+                .with_location(location)
+        })?;
+        let mut manifest: Self = serde_path_to_error::deserialize(de).map_err(|e| {
+            let location = e.inner().span().map(|span| line_column(text, span.start));
+            let reason = e.inner().message().to_owned();
+            match dotted_key(e.path()) {
+                Some(key) => ManifestError::at_key(origin, key, reason),
+                None => ManifestError::at_file(origin, reason),
+            }
+            .with_location(location)
+        })?;
+        manifest.check(origin)?;
+        let dir = Path::new(origin).parent().unwrap_or(Path::new(""));
+        manifest.secrets = std::mem::take(&mut manifest.secrets)
+            .into_iter()
+            .map(|(name, source)| (name, source.relative_to(dir)))
+            .collect();
+        Ok(manifest)
+    }
+
+    /// Reads the value of the secret `name` declared in `[secrets]`.
+    pub fn resolve_secret(&self, name: &str) -> Result<String, SecretError> {
+        match self.secrets.get(name) {
+            Some(source) => source.resolve(name),
+            None => Err(SecretError::Undeclared {
+                secret: name.to_owned(),
+            }),
+        }
+    }
+
+    /// Checks that involve more than one key.
+    fn check(&self, origin: &str) -> Result<(), ManifestError> {
+        let limits = &self.limits;
+        if limits.wall_timeout_ms < limits.time_budget_ms {
+            return Err(ManifestError::at_key(
+                origin,
+                "limits.wall_timeout_ms",
+                format!(
+                    "must be at least limits.time_budget_ms ({}), got {}",
+                    limits.time_budget_ms, limits.wall_timeout_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Renders a serde path as a dotted TOML key (`http.allowed_hosts[1]`, `secrets."a b"`);
+/// `None` for the document root.
+fn dotted_key(path: &serde_path_to_error::Path) -> Option<String> {
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let bare = !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if bare {
+                    out.push_str(key);
+                } else {
+                    out.push_str(&format!("{key:?}"));
+                }
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    (!out.is_empty()).then_some(out)
+}

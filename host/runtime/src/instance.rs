@@ -1,0 +1,139 @@
+//! One connector instance: a fresh store and instance per unit of work,
+//! with the memory cap and time budget installed. Every guest failure comes
+//! back as a [`GuestFault`] for this unit; nothing a guest does can crash the
+//! host or hold a thread past its budget.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use wasmtime::Store;
+
+use crate::bindings::{Connector, ConnectorPre};
+use crate::error::GuestFault;
+use crate::host_state::HostState;
+use crate::journal::{Journal, truncate};
+use crate::limits::{GuestLimits, MemoryLimitExceeded, TimeBudgetExceeded, install_budget};
+use crate::types::{CrmResponse, Descriptor, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome, Record};
+
+/// Longest trap description kept, in bytes.
+const MAX_TRAP_TEXT: usize = 2048;
+
+/// A live connector instance for one unit of work.
+pub struct ConnectorInstance {
+    store: Store<HostState>,
+    bindings: Connector,
+    deadline: Instant,
+    wall_timeout: Duration,
+}
+
+impl ConnectorInstance {
+    /// Instantiates `pre` in a fresh store holding `state`.
+    pub(crate) async fn new(
+        pre: &ConnectorPre<HostState>,
+        state: HostState,
+        limits: GuestLimits,
+    ) -> Result<Self, GuestFault> {
+        let mut store = new_store(pre.engine(), state);
+        let bindings = pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(|e| fault_from(&e, "instantiate"))?;
+        Ok(Self {
+            store,
+            bindings,
+            deadline: Instant::now() + limits.wall_timeout,
+            wall_timeout: limits.wall_timeout,
+        })
+    }
+
+    /// Calls `describe`.
+    pub async fn describe(&mut self) -> Result<Descriptor, GuestFault> {
+        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
+        let fut = guest.call_describe(store);
+        run(self.deadline, self.wall_timeout, fut).await
+    }
+
+    /// Calls `normalize`.
+    pub async fn normalize(&mut self, rec: &Record) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
+        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
+        let fut = guest.call_normalize(store, rec);
+        run(self.deadline, self.wall_timeout, fut).await
+    }
+
+    /// Calls `map-fields`.
+    pub async fn map_fields(&mut self, rec: &Record) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
+        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
+        let fut = guest.call_map_fields(store, rec);
+        run(self.deadline, self.wall_timeout, fut).await
+    }
+
+    /// Calls `push`.
+    pub async fn push(
+        &mut self,
+        ctx: &PushContext,
+        rec: &Record,
+        payload: &Payload,
+    ) -> Result<Result<PushOutcome, PushError>, GuestFault> {
+        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
+        let fut = guest.call_push(store, ctx, rec, payload);
+        run(self.deadline, self.wall_timeout, fut).await
+    }
+
+    /// Calls `classify-error`.
+    pub async fn classify_error(&mut self, response: &CrmResponse) -> Result<ErrorClass, GuestFault> {
+        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
+        let fut = guest.call_classify_error(store, response);
+        run(self.deadline, self.wall_timeout, fut).await
+    }
+
+    /// What the unit did so far: annotations and HTTP exchanges.
+    pub fn journal(&self) -> &Journal {
+        &self.store.data().journal
+    }
+
+    /// Guest execution time used so far (host calls excluded).
+    pub fn guest_time(&self) -> Duration {
+        self.store.data().budget.guest_time()
+    }
+}
+
+/// A store with the memory limiter and the time budget installed.
+pub(crate) fn new_store(engine: &wasmtime::Engine, state: HostState) -> Store<HostState> {
+    let mut store = Store::new(engine, state);
+    store.limiter(|s| &mut s.limiter);
+    install_budget(&mut store);
+    store
+}
+
+/// Runs one guest call under the unit's wall-clock deadline.
+async fn run<T>(
+    deadline: Instant,
+    wall_timeout: Duration,
+    fut: impl Future<Output = wasmtime::Result<T>>,
+) -> Result<T, GuestFault> {
+    let remaining = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(remaining, fut).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(fault_from(&err, "call")),
+        Err(_) => Err(GuestFault::WallTimeout(wall_timeout)),
+    }
+}
+
+/// Turns a wasmtime error into the fault it stands for.
+pub(crate) fn fault_from(err: &wasmtime::Error, phase: &str) -> GuestFault {
+    if let Some(e) = err.downcast_ref::<TimeBudgetExceeded>() {
+        return GuestFault::TimeBudget(e.budget);
+    }
+    if let Some(e) = err.downcast_ref::<MemoryLimitExceeded>() {
+        return GuestFault::MemoryLimit {
+            requested: e.requested,
+            limit: e.limit,
+        };
+    }
+    let text = truncate(format!("{err:?}"), MAX_TRAP_TEXT);
+    if phase == "instantiate" {
+        GuestFault::Instantiate(text)
+    } else {
+        GuestFault::Trap(text)
+    }
+}

@@ -1,0 +1,180 @@
+//! Loading a `.wasm` file as a connector: kind check, world check,
+//! pre-initialization, compile-once caching, `InstancePre`, `describe`.
+
+use std::path::Path;
+
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+use crate::bindings::ConnectorPre;
+use crate::error::LoadError;
+use crate::host_state::{HostState, WorkUnit};
+use crate::instance::ConnectorInstance;
+use crate::limits::GuestLimits;
+use crate::runtime::RuntimeInner;
+use crate::types::Descriptor;
+
+/// The contract package this host implements.
+pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.1.0";
+/// The export every connector must have.
+pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.1.0";
+/// The pre-initialization export.
+pub const PREPARE_EXPORT: &str = "prepare";
+
+/// A connector component that passed every load check, compiled,
+/// pre-initialized and ready to instantiate.
+#[derive(Clone)]
+pub struct LoadedConnector {
+    pub(crate) pre: ConnectorPre<HostState>,
+    pub(crate) descriptor: Descriptor,
+    pub(crate) content_hash: String,
+    pub(crate) imports: Vec<String>,
+    pub(crate) exports: Vec<String>,
+    pub(crate) from_cache: bool,
+}
+
+impl LoadedConnector {
+    /// What the connector's `describe` returned.
+    pub fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+    /// SHA-256 of the `.wasm` file, hex.
+    pub fn content_hash(&self) -> &str {
+        &self.content_hash
+    }
+    /// The component's import names.
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+    /// The component's export names.
+    pub fn exports(&self) -> &[String] {
+        &self.exports
+    }
+    /// True when compiled code came from the on-disk cache (no compilation).
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
+    }
+}
+
+/// Limits used while preparing and describing, before a manifest applies.
+pub(crate) const LOAD_LIMITS: GuestLimits = GuestLimits {
+    memory_bytes: 256 << 20,
+    time_budget: std::time::Duration::from_secs(10),
+    wall_timeout: std::time::Duration::from_secs(30),
+};
+
+/// Loads and checks the connector at `path`.
+pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnector, LoadError> {
+    let err_path = || path.to_path_buf();
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: err_path(), source })?;
+    check_kind(path, &bytes)?;
+    let content_hash = crate::cache::content_hash(&bytes);
+
+    let (component, from_cache) = match rt.cache.load(&rt.engine, &bytes) {
+        Some(component) => (component, true),
+        None => {
+            let original = Component::new(&rt.engine, &bytes).map_err(|e| LoadError::Invalid {
+                path: err_path(),
+                reason: format!("{e:#}"),
+            })?;
+            check_world(&rt.engine, path, &original)?;
+            let prepared = crate::prepare::preinitialize(rt, &bytes)
+                .await
+                .map_err(|reason| LoadError::Prepare { path: err_path(), reason })?;
+            let component = Component::new(&rt.engine, &prepared).map_err(|e| LoadError::Prepare {
+                path: err_path(),
+                reason: format!("compiling the pre-initialized component: {e:#}"),
+            })?;
+            if let Err(e) = rt.cache.store(&bytes, &component) {
+                tracing::warn!(error = %e, "could not cache compiled component");
+            }
+            (component, false)
+        }
+    };
+    check_world(&rt.engine, path, &component)?;
+
+    let instance_pre = rt.linker.instantiate_pre(&component).map_err(|e| LoadError::WorldMismatch {
+        path: err_path(),
+        reason: format!("{e:#}"),
+    })?;
+    let pre = ConnectorPre::new(instance_pre).map_err(|e| LoadError::WorldMismatch {
+        path: err_path(),
+        reason: format!("{e:#}"),
+    })?;
+
+    let state = HostState::new(LOAD_LIMITS.memory_bytes, LOAD_LIMITS.time_budget, None, WorkUnit::default());
+    let describe_err = |reason: String| LoadError::Describe { path: err_path(), reason };
+    let mut instance = ConnectorInstance::new(&pre, state, LOAD_LIMITS)
+        .await
+        .map_err(|e| describe_err(e.to_string()))?;
+    let descriptor = instance.describe().await.map_err(|e| describe_err(e.to_string()))?;
+    validate_descriptor(&descriptor).map_err(describe_err)?;
+
+    let ty = component.component_type();
+    Ok(LoadedConnector {
+        pre,
+        descriptor,
+        content_hash,
+        imports: ty.imports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
+        exports: ty.exports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
+        from_cache,
+    })
+}
+
+/// Refuses anything that is not a component, with the reason.
+fn check_kind(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    // Preamble: magic `\0asm`, a 2-byte version, then a 2-byte layer:
+    // 0 for core modules, 1 for components.
+    match bytes {
+        [0x00, 0x61, 0x73, 0x6d, _, _, 0x01, 0x00, ..] => Ok(()),
+        [0x00, 0x61, 0x73, 0x6d, _, _, 0x00, 0x00, ..] => Err(LoadError::NotComponent { path: path.to_path_buf() }),
+        _ => Err(LoadError::NotWasm { path: path.to_path_buf() }),
+    }
+}
+
+/// Checks exports and contract versions by name, so the error says exactly
+/// what is wrong before any type-level matching.
+fn check_world(engine: &Engine, path: &Path, component: &Component) -> Result<(), LoadError> {
+    let ty = component.component_type();
+    let names: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
+    let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
+
+    let foreign_version = names
+        .iter()
+        .chain(imports.iter())
+        .find(|n| n.starts_with("switchboard:connector/") && !n.ends_with("@0.1.0"));
+    if let Some(found) = foreign_version {
+        let version = found.rsplit_once('@').map_or("no version", |(_, v)| v);
+        return Err(LoadError::WrongVersion {
+            path: path.to_path_buf(),
+            found: format!("switchboard:connector@{version} ({found})"),
+            supported: CONTRACT_PACKAGE.to_string(),
+        });
+    }
+    for required in [GUEST_EXPORT, PREPARE_EXPORT] {
+        if !names.iter().any(|n| n == required) {
+            return Err(LoadError::MissingExport {
+                path: path.to_path_buf(),
+                missing: required.to_string(),
+                found: names,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Rejects descriptors no deployment could use.
+fn validate_descriptor(d: &Descriptor) -> Result<(), String> {
+    if d.name.trim().is_empty() {
+        return Err("descriptor name is empty".into());
+    }
+    if d.record_kinds.is_empty() {
+        return Err(format!("connector {:?} declares no record kinds", d.name));
+    }
+    for limit in &d.rate_limits {
+        if limit.requests == 0 || limit.window_ms == 0 {
+            return Err(format!("rate limit {:?} has a zero request count or window", limit.name));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Durable connector state and job queues for Switchboard, in one embedded sled database.
+//!
+//! A [`Storage`] is one sled database directory. Data is owned by a [`Scope`] (tenant +
+//! connector): [`Storage::state`] gives its key-value [`StateStore`] and [`Storage::jobs`]
+//! its [`JobQueue`]. Scopes never see each other's data.
+//!
+//! # On-disk layout
+//!
+//! Four sled trees. `prefix` is the scope's length-prefixed encoding
+//! (`u64 BE len(tenant) | tenant | u64 BE len(connector) | connector`), which no other
+//! scope's keys can start with.
+//!
+//! | Tree | Key | Value |
+//! |---|---|---|
+//! | `state` | `prefix \| key (UTF-8)` | the value bytes |
+//! | `state_counts` | `prefix` | number of keys of the scope, `u64 BE` |
+//! | `jobs` | `prefix \| not_before_ms u64 BE \| id (20 digits)` | `0x01 \| created_ms u64 BE \| u16 BE kind len \| kind \| payload` |
+//! | `job_ids` | `prefix \| id (20 digits)` | `not_before_ms u64 BE` |
+//!
+//! Multi-tree updates (a value and its count, a job and its index entry) are sled
+//! transactions, so they are applied together or not at all.
+//!
+//! # Durability
+//!
+//! - [`JobQueue::enqueue`] and [`JobQueue::enqueue_many`] flush before returning.
+//! - [`StateStore::set`]/[`StateStore::delete`] and [`JobQueue::remove`] do not; they become
+//!   durable at the next [`Storage::flush`] (or any enqueue's flush) or sled's background
+//!   flush (every 500 ms). A crash may lose them; a lost `remove` re-runs a job
+//!   (at-least-once).
+//! - sled 0.34's flush writes and `sync_file_range`s its log: flushed data survives a crash
+//!   of the process (proven by this crate's abort tests); surviving power loss is not
+//!   proven.
+
+#![warn(missing_docs)]
+
+mod error;
+mod job_codec;
+mod jobs;
+mod scope;
+mod state;
+mod storage;
+
+pub use error::{QueueError, StateError, StorageError};
+pub use jobs::{Job, JobQueue, NewJob};
+pub use scope::Scope;
+pub use state::{StateLimits, StateStore};
+pub use storage::Storage;

@@ -1,0 +1,101 @@
+//! The database handle: opening, scoping and flushing.
+
+use std::path::Path;
+
+use sled::{Db, Tree};
+
+use crate::error::StorageError;
+use crate::jobs::JobQueue;
+use crate::scope::Scope;
+use crate::state::StateStore;
+
+/// Tree holding state values.
+const STATE_TREE: &str = "state";
+/// Tree holding the number of state keys per scope.
+const STATE_COUNTS_TREE: &str = "state_counts";
+/// Tree holding jobs ordered by due time.
+const JOBS_TREE: &str = "jobs";
+/// Tree mapping job ids to their due time.
+const JOB_IDS_TREE: &str = "job_ids";
+
+/// An open sled database holding the state and job queues of every scope. Cheap to clone;
+/// the database closes when the last clone (and every store or queue made from it) drops.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    db: Db,
+    state: Tree,
+    state_counts: Tree,
+    jobs: Tree,
+    job_ids: Tree,
+}
+
+impl Storage {
+    /// Opens (or creates) the database in directory `dir`. Fails if another process has it
+    /// open.
+    pub fn open(dir: &Path) -> Result<Self, StorageError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .open()
+            .map_err(|e| StorageError::Open {
+                path: dir.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        Self::from_db(db, &dir.display().to_string())
+    }
+
+    /// A database that lives in memory-backed temporary files and is deleted on drop; for
+    /// tests and benchmarks.
+    pub fn temporary() -> Result<Self, StorageError> {
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .map_err(|e| StorageError::Open {
+                path: "<temporary>".to_owned(),
+                reason: e.to_string(),
+            })?;
+        Self::from_db(db, "<temporary>")
+    }
+
+    fn from_db(db: Db, path: &str) -> Result<Self, StorageError> {
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|e| StorageError::Open {
+                path: path.to_owned(),
+                reason: format!("cannot open tree {name:?}: {e}"),
+            })
+        };
+        Ok(Self {
+            state: tree(STATE_TREE)?,
+            state_counts: tree(STATE_COUNTS_TREE)?,
+            jobs: tree(JOBS_TREE)?,
+            job_ids: tree(JOB_IDS_TREE)?,
+            db,
+        })
+    }
+
+    /// The key-value state of `scope`, with default [`StateLimits`](crate::StateLimits).
+    pub fn state(&self, scope: &Scope) -> StateStore {
+        StateStore::new(
+            self.state.clone(),
+            self.state_counts.clone(),
+            scope.prefix(),
+        )
+    }
+
+    /// The job queue of `scope`.
+    pub fn jobs(&self, scope: &Scope) -> JobQueue {
+        JobQueue::new(
+            self.db.clone(),
+            self.jobs.clone(),
+            self.job_ids.clone(),
+            scope.prefix(),
+        )
+    }
+
+    /// Makes every write made so far durable (sled's flush: written and
+    /// `sync_file_range`d; see the crate docs for what that survives). Runs on sled's
+    /// thread pool, so it does not block the async runtime.
+    pub async fn flush(&self) -> Result<(), StorageError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}

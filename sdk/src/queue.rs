@@ -1,0 +1,13 @@
+//! Durable follow-up jobs.
+
+pub use crate::__bindings::switchboard::connector::queue::Error as QueueError;
+use crate::__bindings::switchboard::connector::queue as wit;
+
+/// Enqueues a job of `kind` with `payload`, to run no earlier than `delay_ms` from now.
+pub fn enqueue(kind: &str, payload: &[u8], delay_ms: u64) -> Result<String, QueueError> {
+    wit::enqueue(&wit::Job {
+        kind: kind.into(),
+        payload: payload.to_vec(),
+        delay_ms,
+    })
+}

@@ -1,0 +1,144 @@
+//! The CRM API pipeline: route, authenticate, rate-limit, check scopes, dispatch.
+
+use std::time::Instant;
+
+use crate::errors::{self, Policy};
+use crate::ratelimit::{Quota, Verdict};
+use crate::reply::{Ctx, Reply};
+use crate::routes::{Route, Target, route};
+use crate::state::State;
+use crate::time::secs_until_midnight;
+use crate::{crm, search};
+
+/// The parts of an HTTP request the API looks at.
+#[derive(Debug)]
+pub(crate) struct ApiRequest<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub authorization: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+/// Who a bearer token belongs to.
+enum Caller {
+    Scoped(String),
+    Scopeless(String),
+}
+
+impl Caller {
+    fn token(&self) -> &str {
+        match self {
+            Self::Scoped(t) | Self::Scopeless(t) => t,
+        }
+    }
+}
+
+/// Answers one API request. Order: unknown path (404, not counted) →
+/// authentication (401, not counted: no token to charge) → rate limits
+/// (429) → unknown object type (404) → method (405) → scopes (403) → handler.
+pub(crate) fn handle(
+    st: &mut State,
+    ctx: &Ctx,
+    req: &ApiRequest<'_>,
+    now: Instant,
+    now_ms: u64,
+) -> Reply {
+    let route = route(req.path);
+    if route == Route::Unmatched {
+        return errors::no_route(ctx);
+    }
+    let caller = match authenticate(st, ctx, req.authorization) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    let is_search = matches!(route, Route::Object(_, Target::Search));
+    let quota = match st
+        .limiter
+        .check(&st.cfg, caller.token(), is_search, now, now_ms)
+    {
+        Verdict::Allowed(quota) => quota,
+        Verdict::Limited(policy, quota) => {
+            let retry = st.cfg.retry_after_secs.map(|secs| match policy {
+                // [UNVERIFIED]: DAILY gets the wait until the limit resets.
+                Policy::Daily => secs_until_midnight(now_ms),
+                Policy::TenSecondly | Policy::SearchSecondly => secs,
+            });
+            let reply = errors::rate_limited(ctx, policy, st.cfg.portal_id);
+            let reply = match retry {
+                Some(secs) => reply.with_header("retry-after", secs.to_string()),
+                None => reply,
+            };
+            return with_quota(reply, quota);
+        }
+    };
+    let reply = dispatch(st, ctx, req, route, &caller, now_ms).unwrap_or_else(|r| r);
+    with_quota(reply, quota)
+}
+
+fn with_quota(mut reply: Reply, quota: Option<Quota>) -> Reply {
+    if let Some(quota) = quota {
+        reply.headers.extend(quota.headers());
+    }
+    reply
+}
+
+/// Bearer-token check: expired tokens win over scopeless over valid.
+fn authenticate(st: &State, ctx: &Ctx, header: Option<&str>) -> Result<Caller, Reply> {
+    let token = header
+        .and_then(|h| h.trim().split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
+        .filter(|t| !t.is_empty());
+    let Some(token) = token else {
+        return Err(errors::invalid_auth(ctx));
+    };
+    let listed = |list: &[String]| list.iter().any(|t| t == token);
+    if listed(&st.cfg.expired_tokens) {
+        let secs = st.started.elapsed().as_secs().max(1);
+        Err(errors::expired_auth(ctx, secs))
+    } else if listed(&st.cfg.scopeless_tokens) {
+        Ok(Caller::Scopeless(token.to_owned()))
+    } else if listed(&st.cfg.tokens) {
+        Ok(Caller::Scoped(token.to_owned()))
+    } else {
+        Err(errors::invalid_auth(ctx))
+    }
+}
+
+fn dispatch(
+    st: &mut State,
+    ctx: &Ctx,
+    req: &ApiRequest<'_>,
+    route: Route,
+    caller: &Caller,
+    now_ms: u64,
+) -> Result<Reply, Reply> {
+    let (object, target) = match route {
+        Route::Object(object, target) => (object, target),
+        Route::UnknownObject(segment) => return Err(errors::unknown_object_type(ctx, &segment)),
+        Route::Unmatched => return Err(errors::no_route(ctx)),
+    };
+    let allowed = target.allowed();
+    if !allowed.contains(&req.method) {
+        return Err(errors::method_not_allowed(
+            ctx,
+            req.method,
+            &allowed.join(", "),
+        ));
+    }
+    if let Caller::Scopeless(_) = caller {
+        let write = req.method != "GET" && target != Target::Search;
+        return Err(errors::missing_scopes(ctx, object.required_scope(write)));
+    }
+    match (target, req.method) {
+        (Target::Collection, "POST") => crm::create(st, ctx, object, req.body, now_ms),
+        (Target::Collection, _) => crm::list(st, ctx, object, req.query),
+        (Target::Search, _) => search::search(st, ctx, object, req.body, now_ms),
+        (Target::Item(id), "GET") => crm::get(st, ctx, object, &id, req.query),
+        (Target::Item(id), "PATCH") => {
+            crm::update(st, ctx, object, &id, req.query, req.body, now_ms)
+        }
+        (Target::Item(id), _) => crm::archive(st, ctx, object, &id, req.query, now_ms),
+    }
+}

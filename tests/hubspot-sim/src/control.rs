@@ -1,0 +1,82 @@
+//! The `/__sim/` control API (no auth, not rate limited, not logged).
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::objects::ObjectType;
+use crate::reply::Reply;
+use crate::state::State;
+use crate::types::Fault;
+
+/// Prefix of every control path.
+pub(crate) const PREFIX: &str = "/__sim/";
+
+/// Body of `POST /__sim/properties/remove`.
+#[derive(Deserialize)]
+struct RemoveProperty {
+    object: String,
+    name: String,
+}
+
+/// Answers a control request.
+pub(crate) fn handle(st: &mut State, method: &str, path: &str, body: &[u8], now_ms: u64) -> Reply {
+    let rest = path.strip_prefix(PREFIX).unwrap_or_default();
+    match (method, rest) {
+        ("GET", "state") => Reply::json(200, &st.snapshot()),
+        ("POST", "faults") => match serde_json::from_slice::<Fault>(body) {
+            Ok(fault) => {
+                st.push_fault(fault);
+                Reply::json(200, &json!({ "queued": st.faults_pending() }))
+            }
+            Err(e) => bad_request(&format!("invalid fault: {e}")),
+        },
+        ("POST", "contacts") => match serde_json::from_slice::<Map<String, Value>>(body) {
+            Ok(mut object) => {
+                let properties = match object.remove("properties") {
+                    Some(Value::Object(props)) => props,
+                    Some(other) => {
+                        object.insert("properties".to_owned(), other);
+                        object
+                    }
+                    None => object,
+                };
+                let id = st.seed_contact(properties, now_ms);
+                Reply::json(201, &json!({ "id": id }))
+            }
+            Err(e) => bad_request(&format!("invalid contact: {e}")),
+        },
+        ("POST", "reset") => {
+            st.reset();
+            Reply::json(200, &json!({ "reset": true }))
+        }
+        ("POST", "properties/remove") => match serde_json::from_slice::<RemoveProperty>(body) {
+            Ok(req) => match ObjectType::from_segment(&req.object) {
+                Some(object) => {
+                    st.store.remove_property(object, &req.name);
+                    Reply::json(200, &json!({ "removed": [object.name(), req.name] }))
+                }
+                None => bad_request(&format!("unknown object type {:?}", req.object)),
+            },
+            Err(e) => bad_request(&format!("invalid property removal: {e}")),
+        },
+        ("DELETE", rest) if rest.starts_with("contacts/") => {
+            let id = rest.trim_start_matches("contacts/");
+            if st.store.archive(ObjectType::Contacts, id, now_ms) {
+                Reply::json(200, &json!({ "archived": true }))
+            } else {
+                Reply::json(
+                    404,
+                    &json!({ "archived": false, "error": "no such live contact" }),
+                )
+            }
+        }
+        _ => Reply::json(
+            404,
+            &json!({ "error": format!("no control route {method} {path}") }),
+        ),
+    }
+}
+
+fn bad_request(message: &str) -> Reply {
+    Reply::json(400, &json!({ "error": message }))
+}

@@ -1,0 +1,44 @@
+//! A faithful HubSpot CRM API simulator on loopback, for Switchboard's tests
+//! and demos.
+//!
+//! It serves the contacts and calls object endpoints (`/crm/v3/objects/...`
+//! and `/crm/objects/2026-03/...`) with HubSpot's status codes, error bodies,
+//! rate-limit headers and 429s, a configurable search-index lag, and
+//! injectable faults. Everything is also controllable over HTTP under
+//! `/__sim/` (see the crate README). Behaviour follows `crm-api-facts.md`
+//! §1; choices where the facts are `[UNVERIFIED]` are marked in the code.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use switchboard_hubspot_sim::{SimConfig, Simulator};
+//! let sim = Simulator::start(SimConfig::default()).await?;
+//! println!("{}", sim.base_url());
+//! sim.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod api;
+mod config;
+mod control;
+mod crm;
+mod errors;
+mod input;
+mod objects;
+mod query;
+mod ratelimit;
+mod render;
+mod reply;
+mod routes;
+mod search;
+mod server;
+mod state;
+mod store;
+mod time;
+mod types;
+
+pub use config::SimConfig;
+pub use server::{SimHandle, Simulator};
+pub use types::{Fault, FaultAction, LoggedRequest, SimObject, Snapshot};

@@ -1,0 +1,119 @@
+//! `switchboard-hubspot-sim`: runs the HubSpot simulator until SIGTERM or Ctrl-C.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use switchboard_hubspot_sim::{SimConfig, Simulator};
+
+/// Command-line options; unset limits keep HubSpot's real numbers.
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard-hubspot-sim",
+    about = "Loopback HubSpot CRM API simulator"
+)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// A valid private-app token (repeatable; default "sim-token").
+    #[arg(long = "token")]
+    tokens: Vec<String>,
+    /// A token answered with 401 EXPIRED_AUTHENTICATION (repeatable).
+    #[arg(long = "expired-token")]
+    expired_tokens: Vec<String>,
+    /// A token answered with 403 MISSING_SCOPES (repeatable).
+    #[arg(long = "scopeless-token")]
+    scopeless_tokens: Vec<String>,
+    /// Milliseconds before a new object becomes visible to search.
+    #[arg(long)]
+    search_lag_ms: Option<u64>,
+    /// Requests per token per burst window.
+    #[arg(long)]
+    burst_limit: Option<u32>,
+    /// Burst window length in milliseconds.
+    #[arg(long)]
+    burst_window_ms: Option<u64>,
+    /// Requests per UTC day for the portal.
+    #[arg(long)]
+    daily_limit: Option<u64>,
+    /// Search requests per token per second.
+    #[arg(long)]
+    search_per_second: Option<u32>,
+}
+
+impl Args {
+    fn config(self) -> SimConfig {
+        let mut cfg = SimConfig::default();
+        if !self.tokens.is_empty() {
+            cfg.tokens = self.tokens;
+        }
+        cfg.expired_tokens = self.expired_tokens;
+        cfg.scopeless_tokens = self.scopeless_tokens;
+        if let Some(ms) = self.search_lag_ms {
+            cfg.search_lag = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.burst_limit {
+            cfg.burst_limit = n;
+        }
+        if let Some(ms) = self.burst_window_ms {
+            cfg.burst_window = Duration::from_millis(ms);
+        }
+        if let Some(n) = self.daily_limit {
+            cfg.daily_limit = n;
+        }
+        if let Some(n) = self.search_per_second {
+            cfg.search_per_second = n;
+        }
+        cfg
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    let listen = args.listen;
+    let sim = match Simulator::start_on(listen, args.config()).await {
+        Ok(sim) => sim,
+        Err(e) => {
+            eprintln!("error: cannot listen on {listen:?}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "listening on {}", sim.base_url())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        eprintln!("error: cannot write to stdout");
+    }
+    drop(stdout);
+    wait_for_stop().await;
+    sim.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn wait_for_stop() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

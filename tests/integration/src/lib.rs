@@ -1,0 +1,112 @@
+//! Test kit shared by the cross-crate tests: builds the guest components
+//! once per process, and sets up runtimes and deployments in temporary
+//! directories.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use switchboard_config::DeploymentManifest;
+use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
+use switchboard_storage::Storage;
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("tests/integration sits two levels below the root")
+        .to_path_buf()
+}
+
+/// Builds a wasm32-wasip2 workspace in release mode (a no-op when up to date).
+fn build_wasm_workspace(dir: &str) -> PathBuf {
+    let root = repo_root();
+    let manifest = root.join(dir).join("Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(&manifest)
+        // Settings of the outer `cargo test` must not leak into the guest build.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET")
+        .status()
+        .expect("running cargo to build guest components");
+    assert!(status.success(), "building {} for wasm32-wasip2 failed", manifest.display());
+    root.join(dir).join("target/wasm32-wasip2/release")
+}
+
+/// Path of a connector component from `connectors/` (e.g. `hubspot`).
+pub fn connector_wasm(name: &str) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| build_wasm_workspace("connectors")).join(format!("{name}.wasm"))
+}
+
+/// Path of a guest fixture from `tests/guests/` (e.g. `hostile`).
+pub fn guest_wasm(name: &str) -> PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| build_wasm_workspace("tests/guests")).join(format!("{name}.wasm"))
+}
+
+/// A runtime over temporary storage, with a compile cache shared by every
+/// test of this process (so each connector compiles once per test binary).
+pub struct TestHost {
+    /// The runtime.
+    pub runtime: Runtime,
+    /// Keeps the storage directory alive.
+    pub dir: tempfile::TempDir,
+}
+
+/// The compile cache shared by the tests (under the workspace target dir).
+pub fn shared_cache_dir() -> PathBuf {
+    repo_root().join("target").join("test-compile-cache")
+}
+
+impl TestHost {
+    /// A fresh host.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(&dir.path().join("store")).expect("open storage");
+        let runtime = Runtime::new(RuntimeOptions::with_cache_dir(shared_cache_dir()), storage).expect("runtime");
+        Self { runtime, dir }
+    }
+
+    /// Loads a component, panicking with the load error.
+    pub async fn load(&self, wasm: &Path) -> LoadedConnector {
+        match self.runtime.load(wasm).await {
+            Ok(l) => l,
+            Err(e) => panic!("loading {}: {e}", wasm.display()),
+        }
+    }
+
+    /// Loads and deploys `wasm` for `tenant` with manifest text `toml`.
+    pub async fn deploy(&self, tenant: &str, wasm: &Path, toml: &str) -> Deployment {
+        let loaded = self.load(wasm).await;
+        let origin = self.dir.path().join("deploy.toml");
+        let manifest = DeploymentManifest::parse(toml, &origin.display().to_string()).expect("manifest");
+        Deployment::new(&self.runtime, tenant, loaded, &manifest, "deploy.toml").expect("deploy")
+    }
+}
+
+impl Default for TestHost {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TestHost {
+    /// Writes a secret file next to the manifest and returns its relative
+    /// name, for `[secrets] x = { file = "..." }`.
+    pub fn write_secret(&self, name: &str, value: &str) -> String {
+        let file = format!("{name}.secret");
+        std::fs::write(self.dir.path().join(&file), value).expect("write secret");
+        file
+    }
+}
+
+/// A record from inline JSON.
+pub fn record(json: serde_json::Value) -> switchboard_runtime::types::Record {
+    switchboard_runtime::record_from_json(&json).expect("valid record json")
+}
