@@ -64,23 +64,50 @@ mod tests {
     fn resp(status: u16, headers: &[(&str, &str)]) -> CrmResponse {
         CrmResponse {
             status,
-            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             body: Vec::new(),
         }
     }
 
     #[test]
     fn parses_retry_after_seconds() {
-        assert_eq!(retry_after_ms(&resp(429, &[("Retry-After", "2")])), Some(2000));
-        assert_eq!(retry_after_ms(&resp(429, &[("retry-after", "0.5")])), Some(500));
-        assert_eq!(retry_after_ms(&resp(429, &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")])), None);
+        assert_eq!(
+            retry_after_ms(&resp(429, &[("Retry-After", "2")])),
+            Some(2000)
+        );
+        assert_eq!(
+            retry_after_ms(&resp(429, &[("retry-after", "0.5")])),
+            Some(500)
+        );
+        assert_eq!(
+            retry_after_ms(&resp(
+                429,
+                &[("retry-after", "Wed, 21 Oct 2015 07:28:00 GMT")]
+            )),
+            None
+        );
     }
 
     #[test]
     fn status_fallback_classes() {
-        assert!(matches!(classify_by_status(&resp(503, &[])), ErrorClass::Transient(None)));
-        assert!(matches!(classify_by_status(&resp(401, &[])), ErrorClass::Auth(_)));
-        assert!(matches!(classify_by_status(&resp(404, &[])), ErrorClass::NotFound(_)));
-        assert!(matches!(classify_by_status(&resp(422, &[])), ErrorClass::Permanent(_)));
+        assert!(matches!(
+            classify_by_status(&resp(503, &[])),
+            ErrorClass::Transient(None)
+        ));
+        assert!(matches!(
+            classify_by_status(&resp(401, &[])),
+            ErrorClass::Auth(_)
+        ));
+        assert!(matches!(
+            classify_by_status(&resp(404, &[])),
+            ErrorClass::NotFound(_)
+        ));
+        assert!(matches!(
+            classify_by_status(&resp(422, &[])),
+            ErrorClass::Permanent(_)
+        ));
     }
 }

@@ -112,7 +112,9 @@ impl Request {
     }
     /// Adds a plain header.
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.inner.headers.push((name.to_ascii_lowercase(), value.into()));
+        self.inner
+            .headers
+            .push((name.to_ascii_lowercase(), value.into()));
         self
     }
     /// `Authorization: Bearer <secret>`, filled in by the host from the
@@ -143,7 +145,9 @@ impl Request {
     /// Raw body bytes with a content type.
     pub fn body_bytes(mut self, content_type: &str, body: Vec<u8>) -> Self {
         self.inner.headers.retain(|(k, _)| k != "content-type");
-        self.inner.headers.push(("content-type".into(), content_type.into()));
+        self.inner
+            .headers
+            .push(("content-type".into(), content_type.into()));
         self.inner.body = Some(body);
         self
     }
@@ -188,7 +192,8 @@ impl Response {
     }
     /// The body as JSON of type `T`.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, HttpError> {
-        serde_json::from_slice(&self.body).map_err(|e| HttpError::BadBody(format!("status {}: {e}", self.status)))
+        serde_json::from_slice(&self.body)
+            .map_err(|e| HttpError::BadBody(format!("status {}: {e}", self.status)))
     }
 }
 

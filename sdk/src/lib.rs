@@ -61,6 +61,7 @@ pub mod __bindings {
         pub_export_macro: true,
         export_macro_name: "__export_generated",
         default_bindings_module: "switchboard_sdk::__bindings",
+        additional_derives: [PartialEq],
         generate_all,
     });
 }
@@ -128,9 +129,12 @@ macro_rules! export_connector {
 /// Everything a connector usually needs, in one import.
 pub mod prelude {
     pub use crate::record::RecordExt;
-    pub use crate::{Connector, audit, config, email, errors, http, log, phone, queue, state, time};
     pub use crate::{
-        CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload, PushContext,
-        PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
+        Connector, audit, config, email, errors, http, log, phone, queue, state, time,
+    };
+    pub use crate::{
+        CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope,
+        Payload, PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record,
+        Value,
     };
 }

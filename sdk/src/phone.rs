@@ -39,7 +39,9 @@ pub fn to_e164(raw: &str, default_region: &str) -> Result<String, PhoneError> {
         .map_err(|_| PhoneError(format!("unknown default region {default_region:?}")))?;
     let attempts = [
         phonenumber::parse(Some(region), trimmed).ok(),
-        (!trimmed.starts_with('+')).then(|| phonenumber::parse(None, &format!("+{trimmed}")).ok()).flatten(),
+        (!trimmed.starts_with('+'))
+            .then(|| phonenumber::parse(None, &format!("+{trimmed}")).ok())
+            .flatten(),
     ];
     attempts
         .into_iter()
@@ -83,7 +85,13 @@ mod tests {
 
     #[test]
     fn the_same_number_typed_five_ways_is_one_e164() {
-        for typed in ["+44 7911 123456", "07911123456", "44-7911-123456", "(07911) 123 456", "+447911123456"] {
+        for typed in [
+            "+44 7911 123456",
+            "07911123456",
+            "44-7911-123456",
+            "(07911) 123 456",
+            "+447911123456",
+        ] {
             assert_eq!(to_e164(typed, "GB").unwrap(), "+447911123456", "{typed}");
         }
     }

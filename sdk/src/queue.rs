@@ -1,7 +1,7 @@
 //! Durable follow-up jobs.
 
-pub use crate::__bindings::switchboard::connector::queue::Error as QueueError;
 use crate::__bindings::switchboard::connector::queue as wit;
+pub use crate::__bindings::switchboard::connector::queue::Error as QueueError;
 
 /// Enqueues a job of `kind` with `payload`, to run no earlier than `delay_ms` from now.
 pub fn enqueue(kind: &str, payload: &[u8], delay_ms: u64) -> Result<String, QueueError> {

@@ -16,7 +16,10 @@ pub trait RecordExt {
 
 impl RecordExt for Record {
     fn get(&self, name: &str) -> Option<&Value> {
-        self.fields.iter().find(|f| f.name == name).map(|f| &f.value)
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| &f.value)
     }
     fn text(&self, name: &str) -> Option<&str> {
         match self.get(name)? {

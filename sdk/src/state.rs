@@ -1,7 +1,7 @@
 //! The durable key-value store private to this tenant and connector.
 
-pub use crate::__bindings::switchboard::connector::state::Error as StateError;
 use crate::__bindings::switchboard::connector::state as wit;
+pub use crate::__bindings::switchboard::connector::state::Error as StateError;
 
 /// Reads a UTF-8 value.
 pub fn get_string(key: &str) -> Result<Option<String>, StateError> {

@@ -18,7 +18,8 @@ pub fn to_utc(raw: &str) -> Result<String, String> {
 /// Parses RFC 3339 or Unix milliseconds to Unix milliseconds.
 pub fn to_unix_ms(raw: &str) -> Result<i64, String> {
     let t = parse(raw)?;
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).map_err(|_| format!("{raw:?} is out of range"))
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000)
+        .map_err(|_| format!("{raw:?} is out of range"))
 }
 
 fn parse(raw: &str) -> Result<OffsetDateTime, String> {

@@ -1,8 +1,8 @@
 //! The contract's data types with small constructors.
 
 pub use crate::__bindings::switchboard::connector::types::{
-    CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload, PushContext,
-    PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
+    CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload,
+    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
 };
 
 impl Descriptor {
@@ -46,7 +46,13 @@ impl Descriptor {
         self
     }
     /// A default rate limit.
-    pub fn rate_limit(mut self, name: &str, requests: u32, window_ms: u64, path_prefix: &str) -> Self {
+    pub fn rate_limit(
+        mut self,
+        name: &str,
+        requests: u32,
+        window_ms: u64,
+        path_prefix: &str,
+    ) -> Self {
         self.rate_limits.push(RateLimit {
             name: name.into(),
             requests,

@@ -37,8 +37,15 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
     println!("owned fields  {}", d.owned_fields.join(", "));
     println!("rate limits");
     for l in &d.rate_limits {
-        let scope = if l.path_prefix.is_empty() { "all requests" } else { l.path_prefix.as_str() };
-        println!("  {:<14} {} per {} ms ({scope})", l.name, l.requests, l.window_ms);
+        let scope = if l.path_prefix.is_empty() {
+            "all requests"
+        } else {
+            l.path_prefix.as_str()
+        };
+        println!(
+            "  {:<14} {} per {} ms ({scope})",
+            l.name, l.requests, l.window_ms
+        );
     }
     println!("exports");
     for e in loaded.exports() {

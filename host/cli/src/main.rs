@@ -15,7 +15,12 @@ use clap::{Parser, Subcommand};
 #[command(name = "switchboard", version, about)]
 struct Cli {
     /// Where durable state and the compile cache live.
-    #[arg(long, global = true, env = "SWITCHBOARD_DATA_DIR", default_value = ".switchboard")]
+    #[arg(
+        long,
+        global = true,
+        env = "SWITCHBOARD_DATA_DIR",
+        default_value = ".switchboard"
+    )]
     data_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -38,7 +43,10 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -61,9 +69,12 @@ fn main() -> ExitCode {
 }
 
 /// Opens storage and the runtime under `data_dir`.
-pub(crate) fn open_runtime(data_dir: &std::path::Path) -> anyhow::Result<switchboard_runtime::Runtime> {
+pub(crate) fn open_runtime(
+    data_dir: &std::path::Path,
+) -> anyhow::Result<switchboard_runtime::Runtime> {
     use anyhow::Context;
-    std::fs::create_dir_all(data_dir).with_context(|| format!("creating data dir {:?}", data_dir.display()))?;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating data dir {:?}", data_dir.display()))?;
     let storage = switchboard_storage::Storage::open(&data_dir.join("store"))
         .with_context(|| format!("opening storage in {:?}", data_dir.display()))?;
     switchboard_runtime::Runtime::new(

@@ -36,30 +36,60 @@ impl Line {
                             PushStatus::Updated => "updated",
                             PushStatus::AlreadyPresent => "already present",
                         };
-                        let related: Vec<String> =
-                            o.related.iter().map(|c| format!("{}/{}", c.object, c.id)).collect();
+                        let related: Vec<String> = o
+                            .related
+                            .iter()
+                            .map(|c| format!("{}/{}", c.object, c.id))
+                            .collect();
                         let notes: Vec<String> = r
                             .attempts
                             .last()
-                            .map(|a| a.journal.annotations.iter().map(|(k, v)| format!("{k}: {v}")).collect())
+                            .map(|a| {
+                                a.journal
+                                    .annotations
+                                    .iter()
+                                    .map(|(k, v)| format!("{k}: {v}"))
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         format!(
                             "✓ {:<14} {status:<16} {}/{}{}{tries}{}",
                             r.record_id,
                             o.primary.object,
                             o.primary.id,
-                            if related.is_empty() { String::new() } else { format!(" → {}", related.join(", ")) },
-                            if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) },
+                            if related.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" → {}", related.join(", "))
+                            },
+                            if notes.is_empty() {
+                                String::new()
+                            } else {
+                                format!("  [{}]", notes.join("; "))
+                            },
                         )
                     }
                     Some(AttemptResult::Invalid { stage, errors }) => {
-                        let list: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.reason)).collect();
-                        format!("✗ {:<14} invalid ({stage:?}): {}", r.record_id, list.join("; "))
+                        let list: Vec<String> = errors
+                            .iter()
+                            .map(|e| format!("{}: {}", e.field, e.reason))
+                            .collect();
+                        format!(
+                            "✗ {:<14} invalid ({stage:?}): {}",
+                            r.record_id,
+                            list.join("; ")
+                        )
                     }
                     Some(AttemptResult::Failed(class)) => {
-                        format!("✗ {:<14} failed{tries}: {}", r.record_id, describe_class(class))
+                        format!(
+                            "✗ {:<14} failed{tries}: {}",
+                            r.record_id,
+                            describe_class(class)
+                        )
                     }
-                    Some(AttemptResult::Fault(f)) => format!("✗ {:<14} connector fault: {f}", r.record_id),
+                    Some(AttemptResult::Fault(f)) => {
+                        format!("✗ {:<14} connector fault: {f}", r.record_id)
+                    }
                     None => format!("✗ {:<14} no attempt made", r.record_id),
                 }
             }
@@ -75,7 +105,9 @@ fn describe_class(class: &ErrorClass) -> String {
         ErrorClass::Permission(m) => format!("permission: {m}"),
         ErrorClass::NotFound(m) => format!("not found: {m}"),
         ErrorClass::Validation(f) => format!("validation: {}: {}", f.field, f.reason),
-        ErrorClass::Duplicate(id) => format!("duplicate (existing {})", id.as_deref().unwrap_or("?")),
+        ErrorClass::Duplicate(id) => {
+            format!("duplicate (existing {})", id.as_deref().unwrap_or("?"))
+        }
         ErrorClass::Permanent(m) => format!("permanent: {m}"),
     }
 }

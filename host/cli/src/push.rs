@@ -42,7 +42,13 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
 
     let rt = crate::open_runtime(data_dir)?;
     let loaded = rt.load(&args.connector).await?;
-    let dep = Deployment::new(&rt, &args.tenant, loaded, &manifest, &args.manifest.display().to_string())?;
+    let dep = Deployment::new(
+        &rt,
+        &args.tenant,
+        loaded,
+        &manifest,
+        &args.manifest.display().to_string(),
+    )?;
     let policy = RetryPolicy {
         max_attempts: args.max_attempts.max(1),
         ..RetryPolicy::default()
@@ -89,5 +95,9 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
     } else {
         println!("{}", summary.text());
     }
-    Ok(if summary.all_delivered() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if summary.all_delivered() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

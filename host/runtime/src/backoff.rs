@@ -37,9 +37,14 @@ impl RetryPolicy {
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>, rng: &mut impl Rng) -> Duration {
         let exp = self
             .base
-            .saturating_mul(1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX))
+            .saturating_mul(
+                1u32.checked_shl(retry.saturating_sub(1))
+                    .unwrap_or(u32::MAX),
+            )
             .min(self.cap);
-        let jittered = Duration::from_nanos(rng.random_range(0..=u64::try_from(exp.as_nanos()).unwrap_or(u64::MAX)));
+        let jittered = Duration::from_nanos(
+            rng.random_range(0..=u64::try_from(exp.as_nanos()).unwrap_or(u64::MAX)),
+        );
         match retry_after {
             Some(after) => after.max(jittered),
             None => jittered,

@@ -11,7 +11,7 @@ wasmtime::component::bindgen!({
         default: trappable,
     },
     exports: { default: async },
-    additional_derives: [serde::Serialize],
+    additional_derives: [serde::Serialize, PartialEq],
 });
 
 pub(crate) use switchboard::connector::{audit, config, http, log, queue, state, types};

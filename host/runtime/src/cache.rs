@@ -43,14 +43,16 @@ impl CompileCache {
     /// unreadable entry is removed and recompiled, never trusted).
     pub(crate) fn load(&self, engine: &Engine, wasm: &[u8]) -> Option<Component> {
         let path = self.path_for(wasm);
-        if !path.exists() {
-            return None;
-        }
-        // SAFETY: the file was written by `store` below from
+        // Read into memory rather than `deserialize_file`: a file that is
+        // mmapped and then truncated by someone else kills the process with
+        // SIGBUS; a copy in memory cannot be changed under us.
+        let bytes = std::fs::read(&path).ok()?;
+        // SAFETY: the bytes were written by `store` below from
         // `Component::serialize` of this engine configuration (the engine tag
         // is part of the name) into a directory owned by this host; wasmtime
-        // additionally checks the header and engine compatibility.
-        match unsafe { Component::deserialize_file(engine, &path) } {
+        // additionally checks the header and engine compatibility and
+        // rejects anything else.
+        match unsafe { Component::deserialize(engine, &bytes) } {
             Ok(component) => Some(component),
             Err(err) => {
                 tracing::warn!(path = %path.display(), error = %err, "discarding unreadable compiled component");

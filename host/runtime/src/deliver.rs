@@ -11,7 +11,9 @@ use crate::error::GuestFault;
 use crate::host_state::WorkUnit;
 use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
-use crate::types::{CrmResponse, ErrorClass, FieldError, PushContext, PushError, PushOutcome, Record};
+use crate::types::{
+    CrmResponse, ErrorClass, FieldError, PushContext, PushError, PushOutcome, Record,
+};
 
 /// Longest CRM body excerpt kept per attempt, in bytes.
 const MAX_EXCERPT: usize = 1024;
@@ -49,9 +51,15 @@ impl AttemptResult {
     /// How long to wait before retrying, or `None` when retrying cannot help.
     pub fn retry_after(&self) -> Option<Option<Duration>> {
         match self {
-            AttemptResult::Failed(ErrorClass::Transient(after)) => Some(after.map(Duration::from_millis)),
-            AttemptResult::Failed(ErrorClass::RateLimited(r)) => Some(r.retry_after_ms.map(Duration::from_millis)),
-            AttemptResult::Fault(GuestFault::WallTimeout(_) | GuestFault::Instantiate(_)) => Some(None),
+            AttemptResult::Failed(ErrorClass::Transient(after)) => {
+                Some(after.map(Duration::from_millis))
+            }
+            AttemptResult::Failed(ErrorClass::RateLimited(r)) => {
+                Some(r.retry_after_ms.map(Duration::from_millis))
+            }
+            AttemptResult::Fault(GuestFault::WallTimeout(_) | GuestFault::Instantiate(_)) => {
+                Some(None)
+            }
             _ => None,
         }
     }
@@ -163,11 +171,21 @@ pub async fn attempt(
     let result = async {
         let normalized = match inst.normalize(record).await? {
             Ok(r) => r,
-            Err(errors) => return Ok(AttemptResult::Invalid { stage: Stage::Normalize, errors }),
+            Err(errors) => {
+                return Ok(AttemptResult::Invalid {
+                    stage: Stage::Normalize,
+                    errors,
+                });
+            }
         };
         let payload = match inst.map_fields(&normalized).await? {
             Ok(p) => p,
-            Err(errors) => return Ok(AttemptResult::Invalid { stage: Stage::MapFields, errors }),
+            Err(errors) => {
+                return Ok(AttemptResult::Invalid {
+                    stage: Stage::MapFields,
+                    errors,
+                });
+            }
         };
         Ok::<_, GuestFault>(match inst.push(ctx, &normalized, &payload).await? {
             Ok(outcome) => AttemptResult::Delivered(outcome),

@@ -93,7 +93,9 @@ impl Deployment {
             }
         }
         for (name, source) in &manifest.secrets {
-            let value = source.resolve(name).map_err(|e| DeployError::Secret(format!("{origin}: {e}")))?;
+            let value = source
+                .resolve(name)
+                .map_err(|e| DeployError::Secret(format!("{origin}: {e}")))?;
             secret_values.push(value.clone());
             secrets.insert(name.clone(), value);
         }
@@ -101,7 +103,8 @@ impl Deployment {
         let http = OutboundHttp::new(http_policy(manifest).map_err(&mismatch)?)
             .map_err(|e| mismatch(format!("http: {e}")))?;
         for host in &d.outbound_hosts {
-            let allowed = switchboard_http::Url::parse(host).is_ok_and(|u| http.policy().allows(&u));
+            let allowed =
+                switchboard_http::Url::parse(host).is_ok_and(|u| http.policy().allows(&u));
             if !allowed {
                 tracing::warn!(tenant, connector = %d.name, host = %host,
                     "the connector declares an outbound host the manifest does not allow");
@@ -156,7 +159,12 @@ impl Deployment {
 
     /// A fresh instance for one unit of work.
     pub async fn instantiate(&self, unit: WorkUnit) -> Result<ConnectorInstance, GuestFault> {
-        let state = HostState::new(self.limits.memory_bytes, self.limits.time_budget, Some(self.ctx.clone()), unit);
+        let state = HostState::new(
+            self.limits.memory_bytes,
+            self.limits.time_budget,
+            Some(self.ctx.clone()),
+            unit,
+        );
         ConnectorInstance::new(&self.loaded.pre, state, self.limits).await
     }
 }
@@ -166,11 +174,18 @@ fn check_expectations(manifest: &DeploymentManifest, d: &Descriptor) -> Result<(
     if let Some(name) = &manifest.connector.name
         && name != &d.name
     {
-        return Err(format!("key \"connector.name\": expects {name:?}, but the component is {:?}", d.name));
+        return Err(format!(
+            "key \"connector.name\": expects {name:?}, but the component is {:?}",
+            d.name
+        ));
     }
     if let Some(req) = &manifest.connector.version {
-        let version = semver::Version::parse(&d.version)
-            .map_err(|e| format!("connector {:?} reports an invalid version {:?}: {e}", d.name, d.version))?;
+        let version = semver::Version::parse(&d.version).map_err(|e| {
+            format!(
+                "connector {:?} reports an invalid version {:?}: {e}",
+                d.name, d.version
+            )
+        })?;
         if !req.matches(&version) {
             return Err(format!(
                 "key \"connector.version\": requires {req}, but the component is version {}",
@@ -187,7 +202,10 @@ fn http_policy(manifest: &DeploymentManifest) -> Result<HttpPolicy, String> {
     let allowed_hosts = h
         .allowed_hosts
         .iter()
-        .map(|s| s.parse::<AllowedHost>().map_err(|e| format!("key \"http.allowed_hosts\": {e}")))
+        .map(|s| {
+            s.parse::<AllowedHost>()
+                .map_err(|e| format!("key \"http.allowed_hosts\": {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpPolicy {
         allowed_hosts,

@@ -47,7 +47,9 @@ pub enum LoadError {
         supported: String,
     },
     /// A required export is missing.
-    #[error("{path:?}: does not export {missing:?} (it exports {found:?}); is it a Switchboard connector?")]
+    #[error(
+        "{path:?}: does not export {missing:?} (it exports {found:?}); is it a Switchboard connector?"
+    )]
     MissingExport {
         /// The file.
         path: PathBuf,

@@ -20,11 +20,17 @@ mod tests {
 
     #[test]
     fn same_triple_same_key() {
-        assert_eq!(idempotency_key("t", "r", "c"), idempotency_key("t", "r", "c"));
+        assert_eq!(
+            idempotency_key("t", "r", "c"),
+            idempotency_key("t", "r", "c")
+        );
     }
 
     #[test]
     fn concatenation_does_not_collide() {
-        assert_ne!(idempotency_key("ab", "c", "d"), idempotency_key("a", "bc", "d"));
+        assert_ne!(
+            idempotency_key("ab", "c", "d"),
+            idempotency_key("a", "bc", "d")
+        );
     }
 }

@@ -13,7 +13,10 @@ use crate::error::GuestFault;
 use crate::host_state::HostState;
 use crate::journal::{Journal, truncate};
 use crate::limits::{GuestLimits, MemoryLimitExceeded, TimeBudgetExceeded, install_budget};
-use crate::types::{CrmResponse, Descriptor, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome, Record};
+use crate::types::{
+    CrmResponse, Descriptor, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome,
+    Record,
+};
 
 /// Longest trap description kept, in bytes.
 const MAX_TRAP_TEXT: usize = 2048;
@@ -54,14 +57,20 @@ impl ConnectorInstance {
     }
 
     /// Calls `normalize`.
-    pub async fn normalize(&mut self, rec: &Record) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
+    pub async fn normalize(
+        &mut self,
+        rec: &Record,
+    ) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
         let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
         let fut = guest.call_normalize(store, rec);
         run(self.deadline, self.wall_timeout, fut).await
     }
 
     /// Calls `map-fields`.
-    pub async fn map_fields(&mut self, rec: &Record) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
+    pub async fn map_fields(
+        &mut self,
+        rec: &Record,
+    ) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
         let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
         let fut = guest.call_map_fields(store, rec);
         run(self.deadline, self.wall_timeout, fut).await
@@ -80,7 +89,10 @@ impl ConnectorInstance {
     }
 
     /// Calls `classify-error`.
-    pub async fn classify_error(&mut self, response: &CrmResponse) -> Result<ErrorClass, GuestFault> {
+    pub async fn classify_error(
+        &mut self,
+        response: &CrmResponse,
+    ) -> Result<ErrorClass, GuestFault> {
         let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
         let fut = guest.call_classify_error(store, response);
         run(self.deadline, self.wall_timeout, fut).await

@@ -37,12 +37,19 @@ impl Journal {
             self.dropped_annotations += 1;
             return;
         }
-        self.annotations
-            .push((truncate(key, MAX_ANNOTATION_BYTES), truncate(value, MAX_ANNOTATION_BYTES)));
+        self.annotations.push((
+            truncate(key, MAX_ANNOTATION_BYTES),
+            truncate(value, MAX_ANNOTATION_BYTES),
+        ));
     }
 
     /// Records an HTTP exchange.
-    pub(crate) fn record_http(&mut self, request: String, result: Result<u16, String>, elapsed: Duration) {
+    pub(crate) fn record_http(
+        &mut self,
+        request: String,
+        result: Result<u16, String>,
+        elapsed: Duration,
+    ) {
         self.http.push(HttpExchange {
             request,
             result,

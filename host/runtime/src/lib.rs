@@ -41,7 +41,10 @@ mod runtime;
 pub mod types;
 
 pub use backoff::RetryPolicy;
-pub use deliver::{Attempt, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt, deliver, delivered, is_delivered};
+pub use deliver::{
+    Attempt, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt, deliver, delivered,
+    is_delivered,
+};
 pub use deployment::Deployment;
 pub use engine::{EPOCH_TICK, EngineConfig};
 pub use error::{DeployError, GuestFault, LoadError};
@@ -51,5 +54,8 @@ pub use instance::ConnectorInstance;
 pub use journal::{HttpExchange, Journal};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
-pub use record_json::{MAX_FIELDS, MAX_ID_BYTES, RecordJsonError, record_from_json, record_from_json_str, record_to_json};
+pub use record_json::{
+    MAX_FIELDS, MAX_ID_BYTES, RecordJsonError, record_from_json, record_from_json_str,
+    record_to_json,
+};
 pub use runtime::{Runtime, RuntimeOptions};

@@ -66,7 +66,10 @@ pub(crate) const LOAD_LIMITS: GuestLimits = GuestLimits {
 /// Loads and checks the connector at `path`.
 pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnector, LoadError> {
     let err_path = || path.to_path_buf();
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: err_path(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: err_path(),
+        source,
+    })?;
     check_kind(path, &bytes)?;
     let content_hash = crate::cache::content_hash(&bytes);
 
@@ -80,11 +83,15 @@ pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnect
             check_world(&rt.engine, path, &original)?;
             let prepared = crate::prepare::preinitialize(rt, &bytes)
                 .await
-                .map_err(|reason| LoadError::Prepare { path: err_path(), reason })?;
-            let component = Component::new(&rt.engine, &prepared).map_err(|e| LoadError::Prepare {
-                path: err_path(),
-                reason: format!("compiling the pre-initialized component: {e:#}"),
-            })?;
+                .map_err(|reason| LoadError::Prepare {
+                    path: err_path(),
+                    reason,
+                })?;
+            let component =
+                Component::new(&rt.engine, &prepared).map_err(|e| LoadError::Prepare {
+                    path: err_path(),
+                    reason: format!("compiling the pre-initialized component: {e:#}"),
+                })?;
             if let Err(e) = rt.cache.store(&bytes, &component) {
                 tracing::warn!(error = %e, "could not cache compiled component");
             }
@@ -93,21 +100,35 @@ pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnect
     };
     check_world(&rt.engine, path, &component)?;
 
-    let instance_pre = rt.linker.instantiate_pre(&component).map_err(|e| LoadError::WorldMismatch {
-        path: err_path(),
-        reason: format!("{e:#}"),
-    })?;
+    let instance_pre =
+        rt.linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::WorldMismatch {
+                path: err_path(),
+                reason: format!("{e:#}"),
+            })?;
     let pre = ConnectorPre::new(instance_pre).map_err(|e| LoadError::WorldMismatch {
         path: err_path(),
         reason: format!("{e:#}"),
     })?;
 
-    let state = HostState::new(LOAD_LIMITS.memory_bytes, LOAD_LIMITS.time_budget, None, WorkUnit::default());
-    let describe_err = |reason: String| LoadError::Describe { path: err_path(), reason };
+    let state = HostState::new(
+        LOAD_LIMITS.memory_bytes,
+        LOAD_LIMITS.time_budget,
+        None,
+        WorkUnit::default(),
+    );
+    let describe_err = |reason: String| LoadError::Describe {
+        path: err_path(),
+        reason,
+    };
     let mut instance = ConnectorInstance::new(&pre, state, LOAD_LIMITS)
         .await
         .map_err(|e| describe_err(e.to_string()))?;
-    let descriptor = instance.describe().await.map_err(|e| describe_err(e.to_string()))?;
+    let descriptor = instance
+        .describe()
+        .await
+        .map_err(|e| describe_err(e.to_string()))?;
     validate_descriptor(&descriptor).map_err(describe_err)?;
 
     let ty = component.component_type();
@@ -127,8 +148,12 @@ fn check_kind(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
     // 0 for core modules, 1 for components.
     match bytes {
         [0x00, 0x61, 0x73, 0x6d, _, _, 0x01, 0x00, ..] => Ok(()),
-        [0x00, 0x61, 0x73, 0x6d, _, _, 0x00, 0x00, ..] => Err(LoadError::NotComponent { path: path.to_path_buf() }),
-        _ => Err(LoadError::NotWasm { path: path.to_path_buf() }),
+        [0x00, 0x61, 0x73, 0x6d, _, _, 0x00, 0x00, ..] => Err(LoadError::NotComponent {
+            path: path.to_path_buf(),
+        }),
+        _ => Err(LoadError::NotWasm {
+            path: path.to_path_buf(),
+        }),
     }
 }
 
@@ -173,7 +198,10 @@ fn validate_descriptor(d: &Descriptor) -> Result<(), String> {
     }
     for limit in &d.rate_limits {
         if limit.requests == 0 || limit.window_ms == 0 {
-            return Err(format!("rate limit {:?} has a zero request count or window", limit.name));
+            return Err(format!(
+                "rate limit {:?} has a zero request count or window",
+                limit.name
+            ));
         }
     }
     Ok(())

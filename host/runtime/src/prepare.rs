@@ -11,7 +11,12 @@ use crate::runtime::RuntimeInner;
 
 /// Returns the pre-initialized component bytes.
 pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<u8>, String> {
-    let state = HostState::new(LOAD_LIMITS.memory_bytes, LOAD_LIMITS.time_budget, None, WorkUnit::default());
+    let state = HostState::new(
+        LOAD_LIMITS.memory_bytes,
+        LOAD_LIMITS.time_budget,
+        None,
+        WorkUnit::default(),
+    );
     let mut store = new_store(&rt.engine, state);
     let mut wizer = wasmtime_wizer::Wizer::new();
     wizer.init_func(PREPARE_EXPORT).keep_init_func(true);

@@ -35,16 +35,22 @@ fn err(field: impl Into<String>, reason: impl Into<String>) -> RecordJsonError {
 
 /// Parses one record from JSON text.
 pub fn record_from_json_str(text: &str) -> Result<Record, RecordJsonError> {
-    let json: Json = serde_json::from_str(text).map_err(|e| err("record", format!("invalid JSON: {e}")))?;
+    let json: Json =
+        serde_json::from_str(text).map_err(|e| err("record", format!("invalid JSON: {e}")))?;
     record_from_json(&json)
 }
 
 /// Converts a parsed JSON value to a record.
 pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
-    let obj = json.as_object().ok_or_else(|| err("record", "must be a JSON object"))?;
+    let obj = json
+        .as_object()
+        .ok_or_else(|| err("record", "must be a JSON object"))?;
     for key in obj.keys() {
         if !matches!(key.as_str(), "id" | "kind" | "fields") {
-            return Err(err(key.as_str(), "unknown key; a record has `id`, `kind` and `fields`"));
+            return Err(err(
+                key.as_str(),
+                "unknown key; a record has `id`, `kind` and `fields`",
+            ));
         }
     }
     let id = required_str(obj, "id")?;
@@ -52,8 +58,15 @@ pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
         return Err(err("id", format!("must be 1 to {MAX_ID_BYTES} bytes")));
     }
     let kind = required_str(obj, "kind")?;
-    if kind.is_empty() || !kind.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
-        return Err(err("kind", format!("must be lower-case letters, digits and '-', got {kind:?}")));
+    if kind.is_empty()
+        || !kind
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Err(err(
+            "kind",
+            format!("must be lower-case letters, digits and '-', got {kind:?}"),
+        ));
     }
     let fields = obj
         .get("fields")
@@ -61,7 +74,10 @@ pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
         .as_object()
         .ok_or_else(|| err("fields", "must be a JSON object"))?;
     if fields.len() > MAX_FIELDS {
-        return Err(err("fields", format!("has {} fields, at most {MAX_FIELDS} allowed", fields.len())));
+        return Err(err(
+            "fields",
+            format!("has {} fields, at most {MAX_FIELDS} allowed", fields.len()),
+        ));
     }
     let fields = fields
         .iter()
@@ -77,7 +93,10 @@ pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
     })
 }
 
-fn required_str<'a>(obj: &'a serde_json::Map<String, Json>, key: &str) -> Result<&'a str, RecordJsonError> {
+fn required_str<'a>(
+    obj: &'a serde_json::Map<String, Json>,
+    key: &str,
+) -> Result<&'a str, RecordJsonError> {
     obj.get(key)
         .ok_or_else(|| err(key, "is required"))?
         .as_str()
@@ -107,9 +126,13 @@ pub fn record_to_json(rec: &Record) -> Json {
                 Value::Null => Json::Null,
                 Value::Text(s) | Value::Timestamp(s) => Json::String(s.clone()),
                 Value::Integer(i) => Json::from(*i),
-                Value::Number(n) => serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number),
+                Value::Number(n) => {
+                    serde_json::Number::from_f64(*n).map_or(Json::Null, Json::Number)
+                }
                 Value::Boolean(b) => Json::Bool(*b),
-                Value::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| Json::String(s.clone())),
+                Value::Json(s) => {
+                    serde_json::from_str(s).unwrap_or_else(|_| Json::String(s.clone()))
+                }
             };
             (f.name.clone(), v)
         })
@@ -143,7 +166,8 @@ mod tests {
 
     #[test]
     fn rejects_unknown_top_level_key() {
-        let e = record_from_json_str(r#"{"id":"1","kind":"call","fields":{},"extra":1}"#).unwrap_err();
+        let e =
+            record_from_json_str(r#"{"id":"1","kind":"call","fields":{},"extra":1}"#).unwrap_err();
         assert_eq!(e.field, "extra");
     }
 

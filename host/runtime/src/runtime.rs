@@ -50,15 +50,22 @@ pub struct Runtime {
 
 impl Runtime {
     /// Builds the engine and linker and starts the epoch timer.
-    pub fn new(options: RuntimeOptions, storage: switchboard_storage::Storage) -> anyhow::Result<Self> {
+    pub fn new(
+        options: RuntimeOptions,
+        storage: switchboard_storage::Storage,
+    ) -> anyhow::Result<Self> {
         let engine = build_engine(&options.engine)?;
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| anyhow::anyhow!("adding WASI to the linker: {e}"))?;
         Connector::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(|e| anyhow::anyhow!("adding the connector imports to the linker: {e}"))?;
-        let cache = CompileCache::new(&options.cache_dir, &engine)
-            .map_err(|e| anyhow::anyhow!("opening compile cache {:?}: {e}", options.cache_dir.display()))?;
+        let cache = CompileCache::new(&options.cache_dir, &engine).map_err(|e| {
+            anyhow::anyhow!(
+                "opening compile cache {:?}: {e}",
+                options.cache_dir.display()
+            )
+        })?;
         let ticker = EpochTicker::start(&engine)?;
         Ok(Self {
             inner: Arc::new(RuntimeInner {

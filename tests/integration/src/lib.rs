@@ -25,7 +25,14 @@ fn build_wasm_workspace(dir: &str) -> PathBuf {
     let manifest = root.join(dir).join("Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(&manifest)
         // Settings of the outer `cargo test` must not leak into the guest build.
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -34,20 +41,26 @@ fn build_wasm_workspace(dir: &str) -> PathBuf {
         .env_remove("CARGO_BUILD_TARGET")
         .status()
         .expect("running cargo to build guest components");
-    assert!(status.success(), "building {} for wasm32-wasip2 failed", manifest.display());
+    assert!(
+        status.success(),
+        "building {} for wasm32-wasip2 failed",
+        manifest.display()
+    );
     root.join(dir).join("target/wasm32-wasip2/release")
 }
 
 /// Path of a connector component from `connectors/` (e.g. `hubspot`).
 pub fn connector_wasm(name: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| build_wasm_workspace("connectors")).join(format!("{name}.wasm"))
+    DIR.get_or_init(|| build_wasm_workspace("connectors"))
+        .join(format!("{name}.wasm"))
 }
 
 /// Path of a guest fixture from `tests/guests/` (e.g. `hostile`).
 pub fn guest_wasm(name: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| build_wasm_workspace("tests/guests")).join(format!("{name}.wasm"))
+    DIR.get_or_init(|| build_wasm_workspace("tests/guests"))
+        .join(format!("{name}.wasm"))
 }
 
 /// A runtime over temporary storage, with a compile cache shared by every
@@ -69,7 +82,8 @@ impl TestHost {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = Storage::open(&dir.path().join("store")).expect("open storage");
-        let runtime = Runtime::new(RuntimeOptions::with_cache_dir(shared_cache_dir()), storage).expect("runtime");
+        let runtime = Runtime::new(RuntimeOptions::with_cache_dir(shared_cache_dir()), storage)
+            .expect("runtime");
         Self { runtime, dir }
     }
 
@@ -85,7 +99,8 @@ impl TestHost {
     pub async fn deploy(&self, tenant: &str, wasm: &Path, toml: &str) -> Deployment {
         let loaded = self.load(wasm).await;
         let origin = self.dir.path().join("deploy.toml");
-        let manifest = DeploymentManifest::parse(toml, &origin.display().to_string()).expect("manifest");
+        let manifest =
+            DeploymentManifest::parse(toml, &origin.display().to_string()).expect("manifest");
         Deployment::new(&self.runtime, tenant, loaded, &manifest, "deploy.toml").expect("deploy")
     }
 }
@@ -109,4 +124,9 @@ impl TestHost {
 /// A record from inline JSON.
 pub fn record(json: serde_json::Value) -> switchboard_runtime::types::Record {
     switchboard_runtime::record_from_json(&json).expect("valid record json")
+}
+
+/// WebAssembly text to binary, for hand-written fixtures.
+pub fn wat_bytes(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("valid WAT fixture")
 }

@@ -29,8 +29,15 @@ fn rec(kind: &str, fields: serde_json::Value) -> Record {
 }
 
 async fn outcome(dep: &Deployment, r: &Record) -> AttemptResult {
-    let policy = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
-    deliver(dep, r, &policy).await.outcome().cloned().expect("one attempt")
+    let policy = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    deliver(dep, r, &policy)
+        .await
+        .outcome()
+        .cloned()
+        .expect("one attempt")
 }
 
 /// After any fault, the same deployment still delivers a good record.
@@ -51,10 +58,16 @@ async fn infinite_loop_hits_the_time_budget() {
     let dep = hostile(&host).await;
     let started = Instant::now();
     match outcome(&dep, &rec("loop", json!({}))).await {
-        AttemptResult::Fault(GuestFault::TimeBudget(b)) => assert_eq!(b, Duration::from_millis(200)),
+        AttemptResult::Fault(GuestFault::TimeBudget(b)) => {
+            assert_eq!(b, Duration::from_millis(200))
+        }
         other => panic!("expected time budget fault, got {other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(4), "budget enforced late: {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "budget enforced late: {:?}",
+        started.elapsed()
+    );
     assert_healthy(&dep).await;
 }
 
@@ -77,7 +90,10 @@ async fn guest_panic_is_a_trap_for_that_record() {
     let host = TestHost::new();
     let dep = hostile(&host).await;
     match outcome(&dep, &rec("trap", json!({}))).await {
-        AttemptResult::Fault(GuestFault::Trap(text)) => assert!(text.contains("unreachable") || text.contains("trap"), "{text}"),
+        AttemptResult::Fault(GuestFault::Trap(text)) => assert!(
+            text.contains("unreachable") || text.contains("trap"),
+            "{text}"
+        ),
         other => panic!("expected trap, got {other:?}"),
     }
     assert_healthy(&dep).await;
@@ -94,11 +110,20 @@ async fn spinning_guest_does_not_stall_other_work() {
     // While one guest spins for its whole budget, good records keep flowing.
     let started = Instant::now();
     for _ in 0..5 {
-        assert!(matches!(outcome(&dep, &rec("echo", json!({}))).await, AttemptResult::Delivered(_)));
+        assert!(matches!(
+            outcome(&dep, &rec("echo", json!({}))).await,
+            AttemptResult::Delivered(_)
+        ));
     }
     let good_elapsed = started.elapsed();
-    assert!(matches!(spinner.await.expect("join"), AttemptResult::Fault(GuestFault::TimeBudget(_))));
-    assert!(good_elapsed < Duration::from_millis(2000), "good records waited {good_elapsed:?} behind a spinning guest");
+    assert!(matches!(
+        spinner.await.expect("join"),
+        AttemptResult::Fault(GuestFault::TimeBudget(_))
+    ));
+    assert!(
+        good_elapsed < Duration::from_millis(2000),
+        "good records waited {good_elapsed:?} behind a spinning guest"
+    );
 }
 
 async fn fetch_error(dep: &Deployment, url: &str) -> String {
@@ -127,9 +152,15 @@ async fn denies_loopback_without_permission() {
     let text = fetch_error(&dep, &format!("http://127.0.0.1:{port}/")).await;
     assert!(text.starts_with("Denied("), "{text}");
     let text = fetch_error(&dep, &format!("http://localhost:{port}/")).await;
-    assert!(text.starts_with("Denied("), "localhost resolves to loopback: {text}");
+    assert!(
+        text.starts_with("Denied("),
+        "localhost resolves to loopback: {text}"
+    );
     listener.set_nonblocking(true).expect("nonblocking");
-    assert!(listener.accept().is_err(), "no connection may reach a denied address");
+    assert!(
+        listener.accept().is_err(),
+        "no connection may reach a denied address"
+    );
     assert_healthy(&dep).await;
 }
 
@@ -147,14 +178,21 @@ async fn state_queue_and_config_reach_the_guest() {
     let host = TestHost::new();
     let dep = hostile(&host).await;
     match outcome(&dep, &rec("state", json!({}))).await {
-        AttemptResult::Delivered(o) => assert_eq!(o.primary.id.len(), 64, "idempotency key round-trips through state"),
+        AttemptResult::Delivered(o) => assert_eq!(
+            o.primary.id.len(),
+            64,
+            "idempotency key round-trips through state"
+        ),
         other => panic!("{other:?}"),
     }
     match outcome(&dep, &rec("queue", json!({}))).await {
         AttemptResult::Delivered(o) => assert!(!o.primary.id.is_empty()),
         other => panic!("{other:?}"),
     }
-    let jobs = host.runtime.storage().jobs(&switchboard_storage::Scope::new("acme", "hostile"));
+    let jobs = host
+        .runtime
+        .storage()
+        .jobs(&switchboard_storage::Scope::new("acme", "hostile"));
     assert_eq!(jobs.pending().expect("pending").len(), 1);
     match outcome(&dep, &rec("config", json!({}))).await {
         AttemptResult::Delivered(o) => assert_eq!(o.primary.id, "hello"),

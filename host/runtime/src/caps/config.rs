@@ -5,12 +5,18 @@ use crate::host_state::HostState;
 
 impl Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
-        Ok(self.ctx.as_deref().and_then(|c| c.config.get(&key).cloned()))
+        Ok(self
+            .ctx
+            .as_deref()
+            .and_then(|c| c.config.get(&key).cloned()))
     }
 
     fn get_all(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
         Ok(self.ctx.as_deref().map_or_else(Vec::new, |c| {
-            c.config.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            c.config
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
         }))
     }
 }

@@ -30,7 +30,9 @@ impl Host for HostState {
                 })
                 .collect(),
             body: req.body,
-            timeout: req.timeout_ms.map(|ms| Duration::from_millis(u64::from(ms))),
+            timeout: req
+                .timeout_ms
+                .map(|ms| Duration::from_millis(u64::from(ms))),
         };
         let summary = redact_request_summary(&request);
         let started = Instant::now();
@@ -48,7 +50,8 @@ impl Host for HostState {
             }
             Err(err) => {
                 let text = ctx.redact(&err.to_string());
-                self.journal.record_http(summary, Err(text.clone()), elapsed);
+                self.journal
+                    .record_http(summary, Err(text.clone()), elapsed);
                 Err(match err {
                     HttpError::Denied(_) => Error::Denied(text),
                     HttpError::Timeout(_) => Error::Timeout(text),
