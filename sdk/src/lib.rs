@@ -74,7 +74,10 @@ pub trait Connector {
     /// Static facts: name, version, CRM, kinds, hosts, secrets, limits.
     fn describe() -> Descriptor;
     /// Warm lazily built tables before the host snapshots memory at deploy
-    /// time. The default warms the phone-number metadata.
+    /// time. The default warms the phone-number metadata and patterns for
+    /// [`phone::DEFAULT_WARM_REGIONS`], which makes the snapshot about
+    /// 33 MiB (deploy with `limits.memory_mb` of 64 or more); a connector
+    /// that parses no phone numbers should override this with an empty body.
     fn prepare() {
         phone::warm();
     }

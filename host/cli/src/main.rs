@@ -62,10 +62,28 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", render_error(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, `a: b: c`. A cause is left out when
+/// the text before it already ends with it (errors that print their source
+/// and also expose it), so nothing is said twice.
+fn render_error(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.is_empty() && out.ends_with(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Opens storage and the runtime under `data_dir`.
@@ -81,4 +99,18 @@ pub(crate) fn open_runtime(
         switchboard_runtime::RuntimeOptions::with_cache_dir(data_dir.join("cache")),
         storage,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::render_error;
+
+    #[test]
+    fn render_error_says_a_repeated_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = anyhow::Error::new(io).context("\"x.wasm\": cannot read: gone");
+        assert_eq!(render_error(&e), "\"x.wasm\": cannot read: gone");
+        let e = anyhow::Error::msg("inner").context("outer");
+        assert_eq!(render_error(&e), "outer: inner");
+    }
 }

@@ -1,7 +1,7 @@
 //! Rendering delivery results for people (text) and machines (JSON lines).
 
 use switchboard_runtime::types::{ErrorClass, PushStatus};
-use switchboard_runtime::{AttemptResult, DeliveryReport};
+use switchboard_runtime::{AttemptResult, DeliveryReport, Stage};
 
 /// One line of input and what became of it.
 pub(crate) enum Line {
@@ -74,15 +74,25 @@ impl Line {
                             .iter()
                             .map(|e| format!("{}: {}", e.field, e.reason))
                             .collect();
+                        let stage = match stage {
+                            Stage::Normalize => "normalize",
+                            Stage::MapFields => "map-fields",
+                        };
                         format!(
-                            "✗ {:<14} invalid ({stage:?}): {}",
+                            "✗ {:<14} invalid ({stage}): {}",
                             r.record_id,
                             list.join("; ")
                         )
                     }
                     Some(AttemptResult::Failed(class)) => {
+                        let status = r
+                            .attempts
+                            .last()
+                            .and_then(|a| a.response.as_ref())
+                            .map(|resp| format!(" (HTTP {})", resp.status))
+                            .unwrap_or_default();
                         format!(
-                            "✗ {:<14} failed{tries}: {}",
+                            "✗ {:<14} failed{tries}: {}{status}",
                             r.record_id,
                             describe_class(class)
                         )

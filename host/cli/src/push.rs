@@ -1,6 +1,6 @@
 //! `switchboard push --tenant T --connector PATH.wasm --manifest DEPLOY.toml RECORDS.jsonl`
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -33,12 +33,8 @@ pub(crate) struct PushArgs {
 
 pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitCode> {
     let manifest = switchboard_config::DeploymentManifest::load(&args.manifest)?;
-    let file = std::fs::File::open(&args.records)
-        .with_context(|| format!("opening records file {:?}", args.records.display()))?;
-    let lines: Vec<String> = std::io::BufReader::new(file)
-        .lines()
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("reading {:?}", args.records.display()))?;
+    let bytes = std::fs::read(&args.records)
+        .with_context(|| format!("reading records file {:?}", args.records.display()))?;
 
     let rt = crate::open_runtime(data_dir)?;
     let loaded = rt.load(&args.connector).await?;
@@ -54,12 +50,7 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
         ..RetryPolicy::default()
     };
 
-    let records: Vec<(usize, &str)> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
-        .filter(|(_, l)| !l.is_empty())
-        .collect();
+    let records = non_blank_lines(&bytes);
     let bar = (!args.json && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(records.len() as u64);
         bar.set_style(
@@ -70,11 +61,12 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
     });
     let mut summary = Summary::default();
     for (line_no, text) in records {
-        let line = match record_from_json_str(text) {
+        let parsed = text.and_then(|t| record_from_json_str(t).map_err(|e| e.to_string()));
+        let line = match parsed {
             Ok(record) => Line::Delivered(deliver(&dep, &record, &policy).await),
-            Err(e) => Line::Unreadable {
+            Err(error) => Line::Unreadable {
                 line: line_no,
-                error: e.to_string(),
+                error,
             },
         };
         summary.count(&line);
@@ -100,4 +92,35 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The non-blank lines of `bytes` with their 1-based numbers. A line that is
+/// not UTF-8 is kept as an error so it is reported without stopping the rest.
+fn non_blank_lines(bytes: &[u8]) -> Vec<(usize, Result<&str, String>)> {
+    bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .map(|(i, raw)| {
+            let text = std::str::from_utf8(raw)
+                .map(str::trim)
+                .map_err(|e| format!("record: not valid UTF-8: {e}"));
+            (i + 1, text)
+        })
+        .filter(|(_, text)| text.as_ref().map_or(true, |t| !t.is_empty()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::non_blank_lines;
+
+    #[test]
+    fn numbers_lines_skips_blank_ones_and_keeps_bad_utf8_as_an_error() {
+        let lines = non_blank_lines(b"{\"a\":1}\r\n\n  \n\xff\xfe\n{}");
+        let numbers: Vec<usize> = lines.iter().map(|(n, _)| *n).collect();
+        assert_eq!(numbers, vec![1, 4, 5]);
+        assert_eq!(lines[0].1, Ok("{\"a\":1}"));
+        assert!(lines[1].1.as_ref().is_err_and(|e| e.contains("UTF-8")));
+        assert_eq!(lines[2].1, Ok("{}"));
+    }
 }

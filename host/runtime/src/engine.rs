@@ -11,6 +11,9 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 /// How often the epoch timer ticks. Time budgets are counted in these ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 
+/// Bytes of each memory slot kept resident between instances.
+const KEEP_RESIDENT_BYTES: usize = 32 << 20;
+
 /// Sizing of the engine, shared by every deployment in one process.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -47,8 +50,14 @@ pub(crate) fn build_engine(cfg: &EngineConfig) -> anyhow::Result<Engine> {
         .max_core_instance_size(1 << 20)
         .table_elements(100_000)
         .max_memory_size(cfg.max_memory_bytes)
-        // Keep a little of each slot resident so reuse does not page-fault.
-        .linear_memory_keep_resident(64 << 10);
+        // After an instance ends, reset only the pages it touched (found
+        // with Linux's PAGEMAP_SCAN where available) by copying the image
+        // back, and keep them resident: the next instance in the slot then
+        // starts without page faults. Measured: a fresh instance's first
+        // phone parse went from ~170 faults to ~0 (see README benchmarks).
+        .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+        .table_keep_resident(64 << 10)
+        .pagemap_scan(wasmtime::Enabled::Auto);
 
     let mut config = Config::new();
     config

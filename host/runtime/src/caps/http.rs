@@ -34,7 +34,7 @@ impl Host for HostState {
                 .timeout_ms
                 .map(|ms| Duration::from_millis(u64::from(ms))),
         };
-        let summary = redact_request_summary(&request);
+        let summary = ctx.redact(&redact_request_summary(&request));
         let started = Instant::now();
         let result = ctx.http.send(request, &ctx.secrets).await;
         let elapsed = started.elapsed();

@@ -1,0 +1,131 @@
+//! Per-record cost of the HubSpot connector: in the host (fresh pooled
+//! instance + normalize + map-fields) versus the same Rust code compiled
+//! natively. Run: `cargo bench -p switchboard-bench`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::json;
+use switchboard_runtime::types::{CrmResponse, Record};
+use switchboard_runtime::{Deployment, WorkUnit};
+use switchboard_tests::{TestHost, connector_wasm, record};
+
+const MANIFEST: &str = r#"
+[limits]
+memory_mb = 64
+# One warm instance serves millions of calls in the warm-instance case.
+time_budget_ms = 600000
+wall_timeout_ms = 3600000
+
+[config]
+default-region = "GB"
+
+[secrets]
+hubspot-token = { file = "bench-token.secret" }
+"#;
+
+fn sample() -> Record {
+    record(json!({"id": "call-1", "kind": "call", "fields": {
+        "phone": "07911 123456",
+        "email": " Ann@Example.com ",
+        "started-at": "2026-11-24T09:30:00+01:00",
+        "duration-seconds": 125,
+        "direction": "outbound",
+        "title": "Renewal call",
+        "notes": "Discussed the renewal",
+    }}))
+}
+
+/// The same record as the SDK's type, for the native build.
+fn native_sample() -> switchboard_sdk_types::Record {
+    switchboard_sdk_types::convert(&sample())
+}
+
+mod switchboard_sdk_types {
+    //! Host records and SDK records are generated from the same WIT but are
+    //! distinct Rust types; this converts one to the other.
+    pub use switchboard_sdk::{Field, Record, Value};
+    use switchboard_runtime::types as host;
+
+    pub fn convert(r: &host::Record) -> Record {
+        Record {
+            id: r.id.clone(),
+            kind: r.kind.clone(),
+            fields: r
+                .fields
+                .iter()
+                .map(|f| Field {
+                    name: f.name.clone(),
+                    value: match &f.value {
+                        host::Value::Null => Value::Null,
+                        host::Value::Text(s) => Value::Text(s.clone()),
+                        host::Value::Integer(i) => Value::Integer(*i),
+                        host::Value::Number(n) => Value::Number(*n),
+                        host::Value::Boolean(b) => Value::Boolean(*b),
+                        host::Value::Timestamp(s) => Value::Timestamp(s.clone()),
+                        host::Value::Json(s) => Value::Json(s.clone()),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+fn per_record(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let host = TestHost::new();
+    host.write_secret("bench-token", "not-used-by-normalize-or-map");
+    let dep: Deployment = rt.block_on(host.deploy("bench", &connector_wasm("hubspot"), MANIFEST));
+    let rec = sample();
+    let unit = WorkUnit { record_id: "call-1".into(), trace_id: "bench".into() };
+
+    let mut g = c.benchmark_group("hubspot");
+
+    g.bench_function("native normalize+map", |b| {
+        let native = native_sample();
+        b.iter(|| {
+            let n = hubspot::normalize_record_with(black_box(native.clone()), "GB").expect("normalize");
+            black_box(hubspot::map_record(n).expect("map"))
+        })
+    });
+
+    g.bench_function("wasm normalize+map (warm instance)", |b| {
+        let mut inst = rt.block_on(dep.instantiate(unit.clone())).expect("instance");
+        b.iter(|| {
+            rt.block_on(async {
+                let n = inst.normalize(black_box(&rec)).await.expect("no fault").expect("valid");
+                black_box(inst.map_fields(&n).await.expect("no fault").expect("mapped"))
+            })
+        })
+    });
+
+    g.bench_function("wasm instantiate", |b| {
+        b.iter(|| rt.block_on(async { black_box(dep.instantiate(unit.clone()).await.expect("instance")) }))
+    });
+
+    // The host's own per-record overhead: a fresh pooled instance plus one
+    // export call that does almost no guest work.
+    let tiny = CrmResponse { status: 503, headers: Vec::new(), body: Vec::new() };
+    g.bench_function("wasm instantiate+call (classify-error)", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
+                black_box(inst.classify_error(black_box(&tiny)).await.expect("no fault"))
+            })
+        })
+    });
+
+    g.bench_function("wasm instantiate+normalize+map", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
+                let n = inst.normalize(black_box(&rec)).await.expect("no fault").expect("valid");
+                black_box(inst.map_fields(&n).await.expect("no fault").expect("mapped"))
+            })
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, per_record);
+criterion_main!(benches);
