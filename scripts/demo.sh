@@ -31,7 +31,11 @@ INVALID_FIELD="phone"
 # The push summary line $RECORDS must produce.
 EXPECTED_SUMMARY="11 created, 0 updated, 0 already present, 1 invalid, 0 failed"
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then
+    say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+else
+    say() { printf '\n==> %s\n' "$*"; }
+fi
 die() {
     printf '\ndemo: FAILED: %s\n' "$*" >&2
     exit 1

@@ -41,7 +41,7 @@ pub fn to_e164(raw: &str, default_region: &str) -> Result<String, PhoneError> {
     let attempts = [
         phonenumber::parse(Some(region), trimmed).ok(),
         (!trimmed.starts_with('+'))
-            .then(|| phonenumber::parse(None, &format!("+{trimmed}")).ok())
+            .then(|| phonenumber::parse(None, format!("+{trimmed}")).ok())
             .flatten(),
     ];
     attempts
@@ -75,7 +75,8 @@ pub fn typed_variants(e164: &str) -> Vec<String> {
 }
 
 /// Regions [`warm`] prepares by default: the most common CRM markets.
-pub const DEFAULT_WARM_REGIONS: &[&str] = &["US", "GB", "DE", "FR", "CA", "AU", "NL", "ES", "IT", "IE"];
+pub const DEFAULT_WARM_REGIONS: &[&str] =
+    &["US", "GB", "DE", "FR", "CA", "AU", "NL", "ES", "IT", "IE"];
 
 /// Compiled patterns the phone library keeps. Its own default (100) holds
 /// barely two regions (Great Britain alone needs 44 patterns to parse and
@@ -129,10 +130,21 @@ pub fn warm_regions(regions: &[&str]) {
             for shift in 1..10u32 {
                 let rotated: String = national
                     .chars()
-                    .map(|c| c.to_digit(10).and_then(|d| char::from_digit((d + shift) % 10, 10)).unwrap_or(c))
+                    .map(|c| {
+                        c.to_digit(10)
+                            .and_then(|d| char::from_digit((d + shift) % 10, 10))
+                            .unwrap_or(c)
+                    })
                     .collect();
                 let _ = to_e164(&rotated, region);
-                let _ = to_e164(&format!("+{}{}", meta.country_code(), rotated.trim_start_matches('0')), region);
+                let _ = to_e164(
+                    &format!(
+                        "+{}{}",
+                        meta.country_code(),
+                        rotated.trim_start_matches('0')
+                    ),
+                    region,
+                );
             }
         }
     }
@@ -166,10 +178,17 @@ mod tests {
     #[test]
     fn warming_keeps_every_default_region_cached() {
         warm();
-        let cached = phonenumber::metadata::DATABASE.cache().lock().map(|c| c.len()).unwrap_or(0);
+        let cached = phonenumber::metadata::DATABASE
+            .cache()
+            .lock()
+            .map(|c| c.len())
+            .unwrap_or(0);
         // Every region's patterns stay compiled: far more than the phone
         // library's own 100-pattern cache would keep.
-        assert!(cached > 150 && cached < PATTERN_CACHE_CAPACITY, "{cached} patterns cached");
+        assert!(
+            cached > 150 && cached < PATTERN_CACHE_CAPACITY,
+            "{cached} patterns cached"
+        );
         assert_eq!(to_e164("030 123456", "DE").unwrap(), "+4930123456");
     }
 

@@ -12,7 +12,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// Bytes of each memory slot kept resident between instances.
-const KEEP_RESIDENT_BYTES: usize = 32 << 20;
+const KEEP_RESIDENT_BYTES: usize = 8 << 20;
 
 /// Sizing of the engine, shared by every deployment in one process.
 #[derive(Debug, Clone)]

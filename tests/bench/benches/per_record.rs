@@ -44,8 +44,8 @@ fn native_sample() -> switchboard_sdk_types::Record {
 mod switchboard_sdk_types {
     //! Host records and SDK records are generated from the same WIT but are
     //! distinct Rust types; this converts one to the other.
-    pub use switchboard_sdk::{Field, Record, Value};
     use switchboard_runtime::types as host;
+    pub use switchboard_sdk::{Field, Record, Value};
 
     pub fn convert(r: &host::Record) -> Record {
         Record {
@@ -72,45 +72,93 @@ mod switchboard_sdk_types {
 }
 
 fn per_record(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
     let host = TestHost::new();
     host.write_secret("bench-token", "not-used-by-normalize-or-map");
     let dep: Deployment = rt.block_on(host.deploy("bench", &connector_wasm("hubspot"), MANIFEST));
     let rec = sample();
-    let unit = WorkUnit { record_id: "call-1".into(), trace_id: "bench".into() };
+    let unit = WorkUnit {
+        record_id: "call-1".into(),
+        trace_id: "bench".into(),
+    };
 
     let mut g = c.benchmark_group("hubspot");
 
     g.bench_function("native normalize+map", |b| {
         let native = native_sample();
         b.iter(|| {
-            let n = hubspot::normalize_record_with(black_box(native.clone()), "GB").expect("normalize");
+            let n =
+                hubspot::normalize_record_with(black_box(native.clone()), "GB").expect("normalize");
             black_box(hubspot::map_record(n).expect("map"))
         })
     });
 
     g.bench_function("wasm normalize+map (warm instance)", |b| {
-        let mut inst = rt.block_on(dep.instantiate(unit.clone())).expect("instance");
+        let mut inst = rt
+            .block_on(dep.instantiate(unit.clone()))
+            .expect("instance");
         b.iter(|| {
             rt.block_on(async {
-                let n = inst.normalize(black_box(&rec)).await.expect("no fault").expect("valid");
-                black_box(inst.map_fields(&n).await.expect("no fault").expect("mapped"))
+                let n = inst
+                    .normalize(black_box(&rec))
+                    .await
+                    .expect("no fault")
+                    .expect("valid");
+                black_box(
+                    inst.map_fields(&n)
+                        .await
+                        .expect("no fault")
+                        .expect("mapped"),
+                )
+            })
+        })
+    });
+
+    g.bench_function("wasm classify-error (warm instance, trivial call)", |b| {
+        let mut inst = rt
+            .block_on(dep.instantiate(unit.clone()))
+            .expect("instance");
+        let tiny = CrmResponse {
+            status: 503,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        b.iter(|| {
+            rt.block_on(async {
+                black_box(
+                    inst.classify_error(black_box(&tiny))
+                        .await
+                        .expect("no fault"),
+                )
             })
         })
     });
 
     g.bench_function("wasm instantiate", |b| {
-        b.iter(|| rt.block_on(async { black_box(dep.instantiate(unit.clone()).await.expect("instance")) }))
+        b.iter(|| {
+            rt.block_on(async { black_box(dep.instantiate(unit.clone()).await.expect("instance")) })
+        })
     });
 
     // The host's own per-record overhead: a fresh pooled instance plus one
     // export call that does almost no guest work.
-    let tiny = CrmResponse { status: 503, headers: Vec::new(), body: Vec::new() };
+    let tiny = CrmResponse {
+        status: 503,
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
     g.bench_function("wasm instantiate+call (classify-error)", |b| {
         b.iter(|| {
             rt.block_on(async {
                 let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
-                black_box(inst.classify_error(black_box(&tiny)).await.expect("no fault"))
+                black_box(
+                    inst.classify_error(black_box(&tiny))
+                        .await
+                        .expect("no fault"),
+                )
             })
         })
     });
@@ -119,8 +167,17 @@ fn per_record(c: &mut Criterion) {
         b.iter(|| {
             rt.block_on(async {
                 let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
-                let n = inst.normalize(black_box(&rec)).await.expect("no fault").expect("valid");
-                black_box(inst.map_fields(&n).await.expect("no fault").expect("mapped"))
+                let n = inst
+                    .normalize(black_box(&rec))
+                    .await
+                    .expect("no fault")
+                    .expect("valid");
+                black_box(
+                    inst.map_fields(&n)
+                        .await
+                        .expect("no fault")
+                        .expect("mapped"),
+                )
             })
         })
     });

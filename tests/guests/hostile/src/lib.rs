@@ -19,7 +19,9 @@ struct Hostile;
 impl Connector for Hostile {
     fn describe() -> Descriptor {
         Descriptor::new("hostile", "0.1.0", "None")
-            .kinds(["echo", "loop", "oom", "trap", "fetch", "state", "queue", "config"])
+            .kinds([
+                "echo", "loop", "oom", "trap", "fetch", "state", "queue", "config",
+            ])
             .config_keys(["greeting"])
     }
 
@@ -57,20 +59,37 @@ impl Connector for Hostile {
     fn push(ctx: PushContext, rec: Record, _payload: Payload) -> Result<PushOutcome, PushError> {
         match rec.kind.as_str() {
             "fetch" => {
-                let url = rec.text("url").unwrap_or("https://example.com/").to_string();
-                let resp = http::Request::get(url).send().map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
-                Ok(PushOutcome::created(CrmRef::new("status", resp.status.to_string())))
+                let url = rec
+                    .text("url")
+                    .unwrap_or("https://example.com/")
+                    .to_string();
+                let resp = http::Request::get(url)
+                    .send()
+                    .map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
+                Ok(PushOutcome::created(CrmRef::new(
+                    "status",
+                    resp.status.to_string(),
+                )))
             }
             "state" => {
-                state::set_string("k", &ctx.idempotency_key).map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
-                let back = state::get_string("k").map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
-                Ok(PushOutcome::created(CrmRef::new("state", back.unwrap_or_default())))
+                state::set_string("k", &ctx.idempotency_key)
+                    .map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
+                let back = state::get_string("k")
+                    .map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
+                Ok(PushOutcome::created(CrmRef::new(
+                    "state",
+                    back.unwrap_or_default(),
+                )))
             }
             "queue" => {
-                let id = queue::enqueue("follow-up", b"payload", 5_000).map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
+                let id = queue::enqueue("follow-up", b"payload", 5_000)
+                    .map_err(|e| PushError::Classified(ErrorClass::Permanent(format!("{e:?}"))))?;
                 Ok(PushOutcome::created(CrmRef::new("job", id)))
             }
-            "config" => Ok(PushOutcome::created(CrmRef::new("config", config::get_or("greeting", "")))),
+            "config" => Ok(PushOutcome::created(CrmRef::new(
+                "config",
+                config::get_or("greeting", ""),
+            ))),
             _ => {
                 audit::annotate("echo", &rec.id);
                 Ok(PushOutcome::created(CrmRef::new("echo", rec.id)))
