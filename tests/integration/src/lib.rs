@@ -130,3 +130,37 @@ pub fn record(json: serde_json::Value) -> switchboard_runtime::types::Record {
 pub fn wat_bytes(text: &str) -> Vec<u8> {
     wat::parse_str(text).expect("valid WAT fixture")
 }
+
+/// A deployment manifest for the HubSpot connector talking to a simulator
+/// (or any CRM) at `base_url` on loopback, with its token read from
+/// `secret_file` (relative to the manifest) and `default-region` set when
+/// given.
+pub fn hubspot_manifest(base_url: &str, secret_file: &str, region: Option<&str>) -> String {
+    let region = region
+        .map(|r| format!("default-region = {r:?}"))
+        .unwrap_or_default();
+    format!(
+        r#"
+[connector]
+name = "hubspot"
+version = "^0.1"
+
+[limits]
+memory_mb = 64
+time_budget_ms = 2000
+wall_timeout_ms = 20000
+
+[http]
+allowed_hosts = ["{base_url}"]
+allow_private_addresses = true
+request_timeout_ms = 5000
+
+[config]
+base-url = "{base_url}"
+{region}
+
+[secrets]
+hubspot-token = {{ file = "{secret_file}" }}
+"#
+    )
+}

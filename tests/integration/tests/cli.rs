@@ -177,26 +177,7 @@ impl Setup {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("token.secret"), TOKEN).expect("write secret");
         let manifest = dir.path().join("deploy.toml");
-        let text = format!(
-            r#"[connector]
-name = "hubspot"
-version = "^0.1"
-
-[http]
-allowed_hosts = ["http://127.0.0.1:{port}"]
-allow_private_addresses = true
-request_timeout_ms = 5000
-
-[config]
-base-url = "{url}"
-default-region = "GB"
-
-[secrets]
-hubspot-token = {{ file = "token.secret" }}
-"#,
-            port = sim.addr().port(),
-            url = sim.base_url(),
-        );
+        let text = switchboard_tests::hubspot_manifest(&sim.base_url(), "token.secret", Some("GB"));
         std::fs::write(&manifest, text).expect("write manifest");
         Self { sim, dir, manifest }
     }

@@ -24,36 +24,6 @@ const HOSTILE_SECRET: &str = "hostile-secret-4c1e7d";
 
 // ---------------------------------------------------------------- set-up
 
-fn hubspot_manifest(secret_file: &str, base_url: &str, region: Option<&str>) -> String {
-    let region = region
-        .map(|r| format!("default-region = {r:?}"))
-        .unwrap_or_default();
-    format!(
-        r#"
-[connector]
-name = "hubspot"
-version = "^0.1"
-
-[limits]
-memory_mb = 64
-time_budget_ms = 2000
-wall_timeout_ms = 20000
-
-[http]
-allowed_hosts = ["http://127.0.0.1:*"]
-allow_private_addresses = true
-request_timeout_ms = 5000
-
-[config]
-base-url = "{base_url}"
-{region}
-
-[secrets]
-hubspot-token = {{ file = "{secret_file}" }}
-"#
-    )
-}
-
 /// The HubSpot connector deployed for `tenant`, talking to `base_url`,
 /// with `default-region` set to `region` when given.
 async fn hubspot(
@@ -63,7 +33,7 @@ async fn hubspot(
     region: Option<&str>,
 ) -> Deployment {
     let secret = host.write_secret(&format!("{tenant}-token"), TOKEN);
-    let manifest = hubspot_manifest(&secret, base_url, region);
+    let manifest = switchboard_tests::hubspot_manifest(base_url, &secret, region);
     host.deploy(tenant, &connector_wasm("hubspot"), &manifest)
         .await
 }

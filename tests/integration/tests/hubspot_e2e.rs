@@ -25,32 +25,7 @@ fn sim_config() -> SimConfig {
 
 async fn deploy(host: &TestHost, sim: &SimHandle, tenant: &str, token: &str) -> Deployment {
     let secret = host.write_secret(&format!("{tenant}-token"), token);
-    let manifest = format!(
-        r#"
-[connector]
-name = "hubspot"
-version = "^0.1"
-
-[limits]
-memory_mb = 64
-time_budget_ms = 2000
-wall_timeout_ms = 20000
-
-[http]
-allowed_hosts = ["http://127.0.0.1:{port}"]
-allow_private_addresses = true
-request_timeout_ms = 5000
-
-[config]
-base-url = "{url}"
-default-region = "GB"
-
-[secrets]
-hubspot-token = {{ file = "{secret}" }}
-"#,
-        port = sim.addr().port(),
-        url = sim.base_url(),
-    );
+    let manifest = switchboard_tests::hubspot_manifest(&sim.base_url(), &secret, Some("GB"));
     host.deploy(tenant, &connector_wasm("hubspot"), &manifest)
         .await
 }
