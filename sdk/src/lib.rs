@@ -44,6 +44,8 @@ pub mod email;
 pub mod errors;
 pub mod http;
 pub mod log;
+#[doc(hidden)]
+pub mod memcmp;
 pub mod phone;
 pub mod queue;
 pub mod record;

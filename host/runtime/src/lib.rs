@@ -13,7 +13,7 @@
 //! let storage = switchboard_storage::Storage::open("data".as_ref())?;
 //! let rt = Runtime::new(RuntimeOptions::with_cache_dir("data/cache"), storage)?;
 //! let loaded = rt.load("hubspot.wasm".as_ref()).await?;
-//! let manifest = switchboard_config::DeploymentManifest::load("deploy.toml".as_ref())?;
+//! let manifest = switchboard_config::DeploymentManifest::load("deploy.toml")?;
 //! let dep = Deployment::new(&rt, "acme", loaded, &manifest, "deploy.toml")?;
 //! let rec = record_from_json_str(r#"{"id":"c1","kind":"call","fields":{"phone":"07911 123456"}}"#)?;
 //! let report = deliver(&dep, &rec, &RetryPolicy::default()).await;
