@@ -25,8 +25,15 @@ cargo clippy --all-targets --manifest-path connectors/Cargo.toml -- -D warnings
 cargo clippy --release --target wasm32-wasip2 --manifest-path connectors/Cargo.toml -- -D warnings
 cargo clippy --release --target wasm32-wasip2 --manifest-path tests/guests/Cargo.toml -- -D warnings
 
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+
 step "connector unit tests (native)"
-cargo test --manifest-path connectors/Cargo.toml
+cargo test --manifest-path connectors/Cargo.toml 2>&1 | tee -a "$log"
 
 step "host workspace tests"
-cargo test --workspace
+cargo test --workspace 2>&1 | tee -a "$log"
+
+# One closing line over every test binary above (cargo prints one per binary).
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
