@@ -91,6 +91,7 @@ impl Connector for Hostile {
                 config::get_or("greeting", ""),
             ))),
             _ => {
+                log::info(&format!("echo {}", rec.id));
                 audit::annotate("echo", &rec.id);
                 Ok(PushOutcome::created(CrmRef::new("echo", rec.id)))
             }
