@@ -1,16 +1,24 @@
 //! HubSpot CRM v3 paths, request bodies and response readers. Pure.
 
-use serde_json::{Value as Json, json};
+use std::fmt::Write as _;
+
+use serde_json::{Map, Value as Json, json};
 use switchboard_sdk::phone;
 
 /// Contact search (its own limit: 4 requests per second per token).
 pub(crate) const CONTACT_SEARCH: &str = "/crm/v3/objects/contacts/search";
-/// Contact create.
+/// Contact create (contacts without a phone).
 pub(crate) const CONTACTS: &str = "/crm/v3/objects/contacts";
-/// Call create.
-pub(crate) const CALLS: &str = "/crm/v3/objects/calls";
-/// Call-to-contact association type (`HUBSPOT_DEFINED`).
-pub(crate) const CALL_TO_CONTACT: u32 = 194;
+/// Contact create-or-update by a unique property.
+pub(crate) const CONTACTS_UPSERT: &str = "/crm/v3/objects/contacts/batch/upsert";
+/// Call create-or-update by a unique property.
+pub(crate) const CALLS_UPSERT: &str = "/crm/v3/objects/calls/batch/upsert";
+/// The custom call property (`hasUniqueValue: true`) holding the record's
+/// idempotency key: HubSpot itself then refuses a second call for a key.
+pub(crate) const CALL_KEY_PROPERTY: &str = "switchboard_idempotency_key";
+/// The custom contact property (`hasUniqueValue: true`) holding the E.164
+/// phone of contacts this connector creates.
+pub(crate) const CONTACT_PHONE_PROPERTY: &str = "switchboard_phone_e164";
 /// Most filter groups sent in one phone search (HubSpot allows 6).
 const MAX_PHONE_GROUPS: usize = 5;
 /// Results asked for per search; duplicates beyond this are not seen.
@@ -90,20 +98,69 @@ pub(crate) fn object_id(obj: &Json) -> Option<String> {
     }
 }
 
-/// The call create body: the mapped `{"properties":...}` plus the
-/// association to `contact_id`.
-pub(crate) fn call_create(mapped: &str, contact_id: &str) -> Result<Json, String> {
-    let mut body: Json =
+/// The mapped call properties (`{"properties":{...}}` from `map-fields`)
+/// plus the idempotency key under [`CALL_KEY_PROPERTY`].
+pub(crate) fn call_properties(
+    mapped: &str,
+    idempotency_key: &str,
+) -> Result<Map<String, Json>, String> {
+    let body: Json =
         serde_json::from_str(mapped).map_err(|e| format!("call payload is not JSON: {e}"))?;
-    let obj = body
-        .as_object_mut()
-        .ok_or_else(|| "call payload is not a JSON object".to_string())?;
-    obj.insert(
-        "associations".into(),
-        json!([{
-            "to": { "id": contact_id },
-            "types": [{ "associationCategory": "HUBSPOT_DEFINED", "associationTypeId": CALL_TO_CONTACT }],
-        }]),
+    let mut properties = body
+        .get("properties")
+        .and_then(Json::as_object)
+        .cloned()
+        .ok_or_else(|| "call payload has no \"properties\" object".to_string())?;
+    properties.insert(
+        CALL_KEY_PROPERTY.into(),
+        Json::String(idempotency_key.into()),
     );
-    Ok(body)
+    Ok(properties)
+}
+
+/// A one-input batch upsert: create the object whose `id_property` is
+/// `id`, or update it. `properties` get `id_property = id` too.
+pub(crate) fn upsert_body(id_property: &str, id: &str, mut properties: Map<String, Json>) -> Json {
+    properties.insert(id_property.into(), Json::String(id.into()));
+    json!({ "inputs": [{ "id": id, "idProperty": id_property, "properties": properties }] })
+}
+
+/// The object a batch upsert answered with: its id and whether it was
+/// created by this request (`"new": true`). A missing `new` counts as
+/// not created.
+pub(crate) fn upserted(answer: &Json) -> Option<(String, bool)> {
+    let first = answer.get("results")?.as_array()?.first()?;
+    let new = first.get("new").and_then(Json::as_bool).unwrap_or(false);
+    Some((object_id(first)?, new))
+}
+
+/// The first entry of a batch answer's `errors[]` (HubSpot's 207
+/// multi-status), if any.
+pub(crate) fn batch_error(answer: &Json) -> Option<&Json> {
+    answer.get("errors")?.as_array()?.first()
+}
+
+/// The path that links a call to a contact with the default (HubSpot
+/// defined) association type. [UNVERIFIED] v4 path shape.
+pub(crate) fn call_contact_association(call_id: &str, contact_id: &str) -> String {
+    format!(
+        "/crm/v4/objects/calls/{}/associations/default/contacts/{}",
+        path_segment(call_id),
+        path_segment(contact_id)
+    )
+}
+
+/// Percent-encodes everything but unreserved characters, so an id can
+/// never change the path.
+fn path_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }

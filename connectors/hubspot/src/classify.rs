@@ -53,6 +53,13 @@ pub fn classify(resp: &CrmResponse) -> ErrorClass {
     }
 }
 
+/// `CATEGORY: message (correlation id "...")` of an error body, or the
+/// start of its text when it is not JSON: for reasons that quote HubSpot.
+pub(crate) fn summary(body: &[u8]) -> String {
+    let body = Body::parse(body);
+    format!("{}{}", body.summary(), body.correlation())
+}
+
 /// The id in HubSpot's conflict message `"... Existing ID: 37765128953"`.
 pub(crate) fn existing_id(text: &str) -> Option<String> {
     const MARK: &str = "existing id:";

@@ -15,8 +15,14 @@ pub(crate) const TOKEN_SECRET: &str = "hubspot-token";
 
 /// The host capabilities `push` uses.
 pub(crate) trait Host {
-    /// Sends a JSON request to HubSpot (`path` below the base URL).
-    fn send(&mut self, method: &str, path: &str, body: &Json) -> Result<Response, HttpError>;
+    /// Sends a request to HubSpot (`path` below the base URL), with a JSON
+    /// body when `body` is given.
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Response, HttpError>;
     /// Reads a `state` value.
     fn state_get(&mut self, key: &str) -> Result<Option<String>, ErrorClass>;
     /// Writes a `state` value.
@@ -59,12 +65,20 @@ impl SdkHost {
 }
 
 impl Host for SdkHost {
-    fn send(&mut self, method: &str, path: &str, body: &Json) -> Result<Response, HttpError> {
-        Request::new(method, format!("{}{path}", self.base_url))
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Response, HttpError> {
+        let req = Request::new(method, format!("{}{path}", self.base_url))
             .bearer_secret(TOKEN_SECRET)
-            .header("accept", "application/json")
-            .json(body)
-            .send()
+            .header("accept", "application/json");
+        match body {
+            Some(body) => req.json(body),
+            None => req,
+        }
+        .send()
     }
     fn state_get(&mut self, key: &str) -> Result<Option<String>, ErrorClass> {
         state::get_string(key).map_err(state_class)

@@ -17,6 +17,7 @@ mod mapping;
 mod normalize;
 mod push;
 mod resolve;
+mod upsert;
 
 #[cfg(test)]
 mod tests;

@@ -7,8 +7,8 @@ use switchboard_sdk::prelude::*;
 use crate::fields::{KIND_CALL, KIND_CONTACT};
 use crate::host::Host;
 use crate::mapping::{self, CALLS, CONTACTS};
-use crate::resolve::{self, Hints, How, unexpected};
-use crate::{api, classify};
+use crate::resolve::{self, Hints, How};
+use crate::{api, classify, upsert};
 
 /// The `state` key holding the call id created for an idempotency key.
 pub(crate) fn call_key(idempotency_key: &str) -> String {
@@ -29,10 +29,15 @@ pub(crate) fn push(
     }
 }
 
-/// A call: replay check in `state`, resolve the contact, create the call
-/// associated to it, remember the call id. A contact id from the cache
-/// that HubSpot no longer knows (merged or deleted) is dropped and the
-/// contact resolved again, once.
+/// A call: resolve the contact, upsert the call by its idempotency key,
+/// link the two, then note the call id in `state`.
+///
+/// The upsert is what makes a replay safe: whatever point a previous
+/// attempt died at, HubSpot holds at most one call with this key, and the
+/// upsert answers with it (`new: false`). The `call:<key>` state entry is
+/// only a cache that saves the HTTP on a replay. A contact id from the
+/// cache that HubSpot no longer knows (merged or deleted) is dropped and
+/// the contact resolved again, once.
 fn push_call(
     host: &mut impl Host,
     idempotency_key: &str,
@@ -51,8 +56,11 @@ fn push_call(
         return Ok(replayed(host, &hints, call_id));
     }
     let mut contact = resolve::resolve(host, &hints, true)?;
-    let mut resp = create_call(host, &payload.body, &contact.id)?;
-    if contact.how == How::Cache && refers_to_missing_object(&resp) {
+    let call_properties =
+        api::call_properties(&payload.body, idempotency_key).map_err(permanent)?;
+    let call = upsert::upsert(host, upsert::CALL, idempotency_key, call_properties)?;
+    let mut linked = associate(host, &call.id, &contact.id)?;
+    if contact.how == How::Cache && refers_to_missing_object(&linked) {
         host.annotate(
             "contact",
             &format!("cached contact {} is gone; resolving again", contact.id),
@@ -65,32 +73,39 @@ fn push_call(
             ));
         }
         contact = resolve::resolve(host, &hints, false)?;
-        resp = create_call(host, &payload.body, &contact.id)?;
+        linked = associate(host, &call.id, &contact.id)?;
     }
-    if !resp.is_success() {
-        return Err(resp.into());
+    if !linked.is_success() {
+        return Err(linked.into());
     }
-    let call_id = resp.json::<Json>().ok().as_ref().and_then(api::object_id);
-    let call_id = call_id.ok_or_else(|| {
-        unexpected(format!(
-            "call create answered {} without an \"id\"",
-            resp.status
-        ))
-    })?;
-    if let Err(e) = host.state_set(&key, &call_id) {
-        host.warn(&format!(
-            "call {call_id:?} created but not recorded for idempotency: {e:?}"
-        ));
-        host.annotate("idempotency", &format!("not recorded: {e:?}"));
+    if let Err(e) = host.state_set(&key, &call.id) {
+        // Only a cache: a replay upserts again and finds the same call.
+        host.warn(&format!("call {:?} not cached for replays: {e:?}", call.id));
     }
-    host.annotate("call", &format!("created {call_id}"));
+    let call_ref = CrmRef::new(CALLS, call.id.as_str());
     let contact_ref = CrmRef::new(CONTACTS, contact.id.as_str());
-    let mut out =
-        PushOutcome::created(CrmRef::new(CALLS, call_id.as_str())).related(contact_ref.clone());
+    let mut out = if call.new {
+        host.annotate("call", &format!("created {}", call.id));
+        PushOutcome::created(call_ref.clone())
+    } else {
+        host.annotate(
+            "call",
+            &format!(
+                "already in HubSpot as {} (found by {})",
+                call.id,
+                api::CALL_KEY_PROPERTY
+            ),
+        );
+        PushOutcome::already_present(call_ref.clone())
+    }
+    .related(contact_ref.clone());
     if contact.how == How::Created {
         out = out.effect("create", contact_ref);
     }
-    Ok(out.effect("create", CrmRef::new(CALLS, call_id)))
+    if call.new {
+        out = out.effect("create", call_ref);
+    }
+    Ok(out)
 }
 
 /// The outcome of a replay: the call recorded in `state`, and its contact
@@ -109,16 +124,17 @@ fn replayed(host: &mut impl Host, hints: &Hints, call_id: String) -> PushOutcome
     out
 }
 
-fn create_call(
+/// Links the call to the contact (default association, idempotent).
+fn associate(
     host: &mut impl Host,
-    mapped: &str,
+    call_id: &str,
     contact_id: &str,
 ) -> Result<switchboard_sdk::http::Response, PushError> {
-    let body = api::call_create(mapped, contact_id).map_err(permanent)?;
-    Ok(host.send("POST", api::CALLS, &body)?)
+    let path = api::call_contact_association(call_id, contact_id);
+    Ok(host.send("PUT", &path, None)?)
 }
 
-/// A 404, or a 400 naming invalid association ids.
+/// A 404, or a 400 naming invalid object ids.
 fn refers_to_missing_object(resp: &switchboard_sdk::http::Response) -> bool {
     !resp.is_success()
         && matches!(

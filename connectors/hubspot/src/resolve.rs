@@ -1,11 +1,15 @@
 //! Finding or creating the HubSpot contact a record is about: `state`
-//! cache, phone search (re-checked as E.164), e-mail search, then create,
-//! taking the existing id from a 409 conflict.
+//! cache, phone search (re-checked as E.164), e-mail search, then create.
+//! With a phone the create is an upsert by the unique property
+//! `switchboard_phone_e164`, so a contact created before a crash is found
+//! again even while search lags; without one it is a plain create. Either
+//! takes the existing id from a 409 e-mail conflict.
 
 use serde_json::{Map, Value as Json, json};
 use switchboard_sdk::prelude::*;
 
 use crate::host::Host;
+use crate::upsert::{self, Upserted};
 use crate::{api, classify};
 
 /// How the contact was found.
@@ -19,6 +23,8 @@ pub(crate) enum How {
     EmailSearch,
     /// Created now.
     Created,
+    /// The phone upsert found one this connector created earlier.
+    Upserted,
     /// Create answered 409 with the existing id.
     Conflict,
 }
@@ -41,6 +47,7 @@ impl Contact {
             How::PhoneSearch => format!("matched {id} by phone search"),
             How::EmailSearch => format!("matched {id} by email search"),
             How::Created => format!("created {id}"),
+            How::Upserted => format!("matched {id} by {} upsert", api::CONTACT_PHONE_PROPERTY),
             How::Conflict => format!("409 conflict, existing {id}"),
         }
     }
@@ -140,7 +147,7 @@ fn find(
 }
 
 fn search(host: &mut impl Host, body: &Json) -> Result<Json, PushError> {
-    let resp = host.send("POST", api::CONTACT_SEARCH, body)?;
+    let resp = host.send("POST", api::CONTACT_SEARCH, Some(body))?;
     if !resp.is_success() {
         return Err(resp.into());
     }
@@ -156,14 +163,44 @@ fn search(host: &mut impl Host, body: &Json) -> Result<Json, PushError> {
 }
 
 fn create(host: &mut impl Host, hints: &Hints) -> Result<Contact, PushError> {
+    match &hints.phone {
+        Some(phone) => upsert_by_phone(host, hints, phone),
+        None => create_plain(host, hints),
+    }
+}
+
+/// Upserts by `switchboard_phone_e164`; a 409 (the e-mail belongs to
+/// another contact) yields that contact.
+fn upsert_by_phone(host: &mut impl Host, hints: &Hints, phone: &str) -> Result<Contact, PushError> {
+    let mut properties = hints.properties.clone();
+    properties.insert(
+        api::CONTACT_PHONE_PROPERTY.into(),
+        Json::String(phone.into()),
+    );
+    match upsert::upsert(host, upsert::CONTACT, phone, properties) {
+        Ok(Upserted { id, new }) => Ok(Contact {
+            id,
+            how: if new { How::Created } else { How::Upserted },
+        }),
+        Err(PushError::Response(resp)) => match conflict_id(&resp) {
+            Some(id) => Ok(Contact {
+                id,
+                how: How::Conflict,
+            }),
+            None => Err(PushError::Response(resp)),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+/// A plain create (contacts without a phone).
+fn create_plain(host: &mut impl Host, hints: &Hints) -> Result<Contact, PushError> {
     let resp = host.send(
         "POST",
         api::CONTACTS,
-        &json!({ "properties": hints.properties }),
+        Some(&json!({ "properties": hints.properties })),
     )?;
-    if resp.status == 409
-        && let ErrorClass::Duplicate(Some(id)) = classify::classify(&resp.clone().into())
-    {
+    if let Some(id) = conflict_id(&resp.clone().into()) {
         return Ok(Contact {
             id,
             how: How::Conflict,
@@ -183,6 +220,17 @@ fn create(host: &mut impl Host, hints: &Hints) -> Result<Contact, PushError> {
         id,
         how: How::Created,
     })
+}
+
+/// The existing contact's id from a 409 conflict.
+fn conflict_id(resp: &CrmResponse) -> Option<String> {
+    if resp.status != 409 {
+        return None;
+    }
+    match classify::classify(resp) {
+        ErrorClass::Duplicate(id) => id,
+        _ => None,
+    }
 }
 
 /// A 2xx answer missing what it should hold.

@@ -1,9 +1,13 @@
 //! `switchboard`: the command line. Thin on purpose: parsing arguments and
 //! printing; the work is in `switchboard-runtime`.
 
+mod audit;
+mod client;
+mod dlq;
 mod inspect;
 mod output;
 mod push;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +36,12 @@ enum Command {
     Push(push::PushArgs),
     /// Print what a connector describes, imports and exports.
     Inspect(inspect::InspectArgs),
+    /// Run the long-running host: ingest API, durable queues, workers, DLQ, audit.
+    Serve(serve::ServeArgs),
+    /// Operate the dead-letter queue of a running `switchboard serve`.
+    Dlq(dlq::DlqArgs),
+    /// Search the audit log of a running `switchboard serve`.
+    Audit(audit::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +67,9 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Push(args) => push::run(&cli.data_dir, args).await,
             Command::Inspect(args) => inspect::run(&cli.data_dir, args).await,
+            Command::Serve(args) => serve::run(args).await,
+            Command::Dlq(args) => dlq::run(args).await,
+            Command::Audit(args) => audit::run(args).await,
         }
     });
     match result {

@@ -22,6 +22,17 @@ where
     }
 }
 
+/// Like [`bounded`], for an optional key: use with `#[serde(default, deserialize_with =
+/// "bounded_opt::<_, 1, 1000>")]` so a missing key is `None`.
+pub(crate) fn bounded_opt<'de, D, const MIN: u64, const MAX: u64>(
+    de: D,
+) -> Result<Option<u64>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    bounded::<D, MIN, MAX>(de).map(Some)
+}
+
 /// Accepts any integer that fits in an i64, and says "an integer" when given something else.
 struct IntegerVisitor;
 

@@ -1,7 +1,9 @@
-//! The error returned when a manifest cannot be read, parsed or validated.
+//! The error returned when a manifest or `switchboard.toml` cannot be read, parsed or
+//! validated.
 
-/// A manifest that could not be loaded: names the file, the dotted key (when the problem is
-/// tied to one) and the reason, plus the line and column when they are known.
+/// A deployment manifest or a `switchboard.toml` that could not be loaded: names the file,
+/// the dotted key (when the problem is tied to one) and the reason, plus the line and column
+/// when they are known. Both file kinds share this type so their errors look the same.
 ///
 /// Displayed as `deploy.toml: key "limits.memory_mb": must be between 1 and 4096, got 0
 /// (line 2, column 13)`.
@@ -41,7 +43,8 @@ impl ManifestError {
         self
     }
 
-    /// The manifest file (the path given to `load`, or the origin given to `parse`).
+    /// The file (the path given to `load`, or the origin given to `parse`). For a manifest
+    /// loaded by [`ServeConfig`](crate::ServeConfig), the manifest's resolved path.
     pub fn file(&self) -> &str {
         &self.file
     }

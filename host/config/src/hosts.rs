@@ -42,7 +42,7 @@ pub(crate) fn check_allowed_host(entry: &str) -> Result<(), String> {
 }
 
 /// Splits `host[:port]`, where host may be a bracketed IPv6 address.
-fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
+pub(crate) fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     if let Some(after_bracket) = rest.strip_prefix('[') {
         let Some((v6, after)) = after_bracket.split_once(']') else {
             return Err("missing \"]\" after IPv6 address".to_owned());
@@ -67,7 +67,7 @@ fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     }
 }
 
-fn check_port(port: &str) -> Result<(), String> {
+pub(crate) fn check_port(port: &str) -> Result<(), String> {
     if port == "*" {
         return Ok(());
     }
@@ -79,7 +79,7 @@ fn check_port(port: &str) -> Result<(), String> {
     }
 }
 
-fn check_host(host: &str) -> Result<(), String> {
+pub(crate) fn check_host(host: &str) -> Result<(), String> {
     if host.is_empty() {
         return Err("host is empty".to_owned());
     }

@@ -1,4 +1,6 @@
-//! The per-connector deployment manifest of Switchboard.
+//! The configuration files of Switchboard: the per-connector deployment manifest
+//! ([`DeploymentManifest`]) and the host configuration of `switchboard serve`
+//! ([`ServeConfig`], `switchboard.toml`, referenced in `docs/config.md`).
 //!
 //! A deployment manifest is a small TOML file that says how one connector is run for one
 //! tenant: its resource limits, which hosts it may call, its non-secret settings, where its
@@ -18,6 +20,21 @@
 //! assert!(manifest.http.allowed_hosts.is_empty());
 //! # Ok::<(), switchboard_config::ManifestError>(())
 //! ```
+//!
+//! `switchboard.toml` follows the same rules and returns the same [`ManifestError`]; it lists
+//! tenants and their deployments, each naming a connector `.wasm` and a manifest, which are
+//! checked and loaded by [`ServeConfig::load`]:
+//!
+//! ```no_run
+//! use switchboard_config::ServeConfig;
+//!
+//! let config = ServeConfig::load("/etc/switchboard/switchboard.toml")?;
+//! for deployment in config.deployments() {
+//!     let policy = config.delivery_policy(deployment);
+//!     println!("{}/{}: {} attempts", deployment.tenant, deployment.name, policy.max_attempts);
+//! }
+//! # Ok::<(), switchboard_config::ManifestError>(())
+//! ```
 
 #![warn(missing_docs)]
 
@@ -29,12 +46,18 @@ mod manifest;
 mod names;
 mod secrets;
 mod sections;
+mod serve;
+mod toml_de;
 
 pub use error::ManifestError;
 pub use manifest::DeploymentManifest;
 pub use names::is_valid_name;
 pub use secrets::{SecretError, SecretSource};
 pub use sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
+pub use serve::{
+    AuditConfig, DeliveryConfig, DeliveryOverrides, DeliveryPolicy, DeploymentConfig, DlqConfig,
+    ServeConfig, ServerConfig, StorageConfig, TenantConfig, WorkersConfig,
+};
 
 /// The `semver` crate, re-exported so callers can match [`ConnectorExpectations::version`]
 /// without depending on it themselves.

@@ -4,13 +4,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_path_to_error::Segment;
 
 use crate::config_values::config_map;
-use crate::error::{ManifestError, line_column};
+use crate::error::ManifestError;
 use crate::names::named_map;
 use crate::secrets::{SecretError, SecretSource};
 use crate::sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
+use crate::toml_de;
 
 /// A validated per-connector deployment manifest. Every section is optional; an empty
 /// file gives [`DeploymentManifest::default`]. Build it with [`DeploymentManifest::load`] or
@@ -57,21 +57,8 @@ impl DeploymentManifest {
     /// manifest's path: relative secret files are resolved against its directory (the
     /// current directory when it has none).
     pub fn parse(text: &str, origin: &str) -> Result<Self, ManifestError> {
-        let de = toml::Deserializer::parse(text).map_err(|e| {
-            let location = e.span().map(|span| line_column(text, span.start));
-            ManifestError::at_file(origin, format!("invalid TOML: {}", e.message()))
-                .with_location(location)
-        })?;
-        let mut manifest: Self = serde_path_to_error::deserialize(de).map_err(|e| {
-            let location = e.inner().span().map(|span| line_column(text, span.start));
-            let reason = e.inner().message().to_owned();
-            match dotted_key(e.path()) {
-                Some(key) => ManifestError::at_key(origin, key, reason),
-                None => ManifestError::at_file(origin, reason),
-            }
-            .with_location(location)
-        })?;
-        manifest.check(origin)?;
+        let mut manifest: Self = toml_de::deserialize(text, origin)?;
+        manifest.check(text, origin)?;
         let dir = Path::new(origin).parent().unwrap_or(Path::new(""));
         manifest.secrets = std::mem::take(&mut manifest.secrets)
             .into_iter()
@@ -91,7 +78,7 @@ impl DeploymentManifest {
     }
 
     /// Checks that involve more than one key.
-    fn check(&self, origin: &str) -> Result<(), ManifestError> {
+    fn check(&self, text: &str, origin: &str) -> Result<(), ManifestError> {
         let limits = &self.limits;
         if limits.wall_timeout_ms < limits.time_budget_ms {
             return Err(ManifestError::at_key(
@@ -101,40 +88,9 @@ impl DeploymentManifest {
                     "must be at least limits.time_budget_ms ({}), got {}",
                     limits.time_budget_ms, limits.wall_timeout_ms
                 ),
-            ));
+            )
+            .with_location(toml_de::key_location(text, &["limits", "wall_timeout_ms"])));
         }
         Ok(())
     }
-}
-
-/// Renders a serde path as a dotted TOML key (`http.allowed_hosts[1]`, `secrets."a b"`);
-/// `None` for the document root.
-fn dotted_key(path: &serde_path_to_error::Path) -> Option<String> {
-    let mut out = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } | Segment::Enum { variant: key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                let bare = !key.is_empty()
-                    && key
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                if bare {
-                    out.push_str(key);
-                } else {
-                    out.push_str(&format!("{key:?}"));
-                }
-            }
-            Segment::Unknown => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push('?');
-            }
-        }
-    }
-    (!out.is_empty()).then_some(out)
 }

@@ -4,13 +4,18 @@
 //! [`SecretSource::resolve`] when a deployment is created, and are never put in an error
 //! message or in `Debug` output.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{Deserializer, Error, MapAccess, Visitor};
 
 /// The source of one secret: exactly one of an environment variable or a file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(try_from = "RawSecretSource")]
+///
+/// A secret written in place of its source (`token = "abc"`) is refused without repeating
+/// it in the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SecretSource {
     /// `{ env = "NAME" }`: the value of an environment variable of the host process.
     Env {
@@ -34,6 +39,49 @@ pub enum SecretSource {
 struct RawSecretSource {
     env: Option<String>,
     file: Option<PathBuf>,
+}
+
+impl<'de> Deserialize<'de> for SecretSource {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        de.deserialize_any(SourceVisitor)
+    }
+}
+
+/// Accepts a table; refuses anything else without echoing it, since a string or number
+/// here is most likely the secret itself.
+struct SourceVisitor;
+
+/// Why a value that is not a table is refused.
+const NOT_A_TABLE: &str = "must be a table with exactly one of `env` or `file`, such as \
+                           { env = \"VAR\" }; the secret itself never goes in this file";
+
+impl<'de> Visitor<'de> for SourceVisitor {
+    type Value = SecretSource;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a table with exactly one of `env` or `file`")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SecretSource, A::Error> {
+        let raw = RawSecretSource::deserialize(MapAccessDeserializer::new(map))?;
+        SecretSource::try_from(raw).map_err(A::Error::custom)
+    }
+
+    fn visit_str<E: Error>(self, _value: &str) -> Result<SecretSource, E> {
+        Err(E::custom(NOT_A_TABLE))
+    }
+
+    fn visit_i64<E: Error>(self, _value: i64) -> Result<SecretSource, E> {
+        Err(E::custom(NOT_A_TABLE))
+    }
+
+    fn visit_u64<E: Error>(self, _value: u64) -> Result<SecretSource, E> {
+        Err(E::custom(NOT_A_TABLE))
+    }
+
+    fn visit_f64<E: Error>(self, _value: f64) -> Result<SecretSource, E> {
+        Err(E::custom(NOT_A_TABLE))
+    }
 }
 
 impl TryFrom<RawSecretSource> for SecretSource {

@@ -201,6 +201,13 @@ fn wrong_type_is_refused_with_key() {
         "secrets.token",
         "exactly one of `env` or `file`",
     );
+    // A secret written in place of its source is not repeated in the error.
+    for literal in ["token = \"s3cret-literal\"", "token = 987654321"] {
+        let err = parse_err(&format!("[secrets]\n{literal}\n"));
+        assert_eq!(err.key(), Some("secrets.token"), "{err}");
+        assert!(!err.to_string().contains("s3cret-literal"), "{err}");
+        assert!(!err.to_string().contains("987654321"), "{err}");
+    }
 }
 
 #[test]
@@ -255,6 +262,9 @@ fn wall_timeout_shorter_than_time_budget_is_refused() {
         "limits.wall_timeout_ms",
         "must be at least limits.time_budget_ms (5000), got 4999",
     );
+    // Found after parsing, yet still located at the value.
+    let err = parse_err("[limits]\ntime_budget_ms = 5000\nwall_timeout_ms = 4999\n");
+    assert_eq!((err.line(), err.column()), (Some(3), Some(19)), "{err}");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::host_state::WorkUnit;
 use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
 use crate::types::{
-    CrmResponse, ErrorClass, FieldError, PushContext, PushError, PushOutcome, Record,
+    CrmResponse, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome, Record,
 };
 
 /// Longest CRM body excerpt kept per attempt, in bytes.
@@ -127,7 +127,12 @@ pub async fn deliver(dep: &Deployment, record: &Record, policy: &RetryPolicy) ->
             trace_id: unit.trace_id.clone(),
             attempt: number,
         };
-        let (result, response, journal) = attempt(dep, unit.clone(), record, &ctx).await;
+        let AttemptOutput {
+            result,
+            response,
+            journal,
+            ..
+        } = attempt(dep, unit.clone(), record, &ctx).await;
         let wait = match result.retry_after() {
             Some(after) if number < policy.max_attempts => {
                 let wait = policy.delay(number, after, &mut rand::rng());
@@ -156,21 +161,48 @@ pub async fn deliver(dep: &Deployment, record: &Record, policy: &RetryPolicy) ->
     }
 }
 
+/// Everything one attempt produced.
+#[derive(Debug, Clone)]
+pub struct AttemptOutput {
+    /// What it ended in.
+    pub result: AttemptResult,
+    /// The CRM error response the connector handed back, if any.
+    pub response: Option<ResponseExcerpt>,
+    /// Annotations and HTTP exchanges.
+    pub journal: Journal,
+    /// The record as `normalize` returned it, if it got that far.
+    pub normalized: Option<Record>,
+    /// The payload `map-fields` returned, if it got that far.
+    pub payload: Option<Payload>,
+}
+
 /// One attempt in one fresh instance.
 pub async fn attempt(
     dep: &Deployment,
     unit: WorkUnit,
     record: &Record,
     ctx: &PushContext,
-) -> (AttemptResult, Option<ResponseExcerpt>, Journal) {
+) -> AttemptOutput {
+    let mut out = AttemptOutput {
+        result: AttemptResult::Invalid {
+            stage: Stage::Normalize,
+            errors: Vec::new(),
+        },
+        response: None,
+        journal: Journal::default(),
+        normalized: None,
+        payload: None,
+    };
     let mut inst = match dep.instantiate(unit).await {
         Ok(inst) => inst,
-        Err(fault) => return (AttemptResult::Fault(fault), None, Journal::default()),
+        Err(fault) => {
+            out.result = AttemptResult::Fault(fault);
+            return out;
+        }
     };
-    let mut response = None;
-    let result = async {
+    out.result = async {
         let normalized = match inst.normalize(record).await? {
-            Ok(r) => r,
+            Ok(r) => out.normalized.insert(r),
             Err(errors) => {
                 return Ok(AttemptResult::Invalid {
                     stage: Stage::Normalize,
@@ -178,8 +210,8 @@ pub async fn attempt(
                 });
             }
         };
-        let payload = match inst.map_fields(&normalized).await? {
-            Ok(p) => p,
+        let payload = match inst.map_fields(normalized).await? {
+            Ok(p) => out.payload.insert(p),
             Err(errors) => {
                 return Ok(AttemptResult::Invalid {
                     stage: Stage::MapFields,
@@ -187,18 +219,19 @@ pub async fn attempt(
                 });
             }
         };
-        Ok::<_, GuestFault>(match inst.push(ctx, &normalized, &payload).await? {
+        Ok::<_, GuestFault>(match inst.push(ctx, normalized, payload).await? {
             Ok(outcome) => AttemptResult::Delivered(outcome),
             Err(PushError::Classified(class)) => AttemptResult::Failed(class),
             Err(PushError::Response(resp)) => {
-                response = Some(excerpt(&resp));
+                out.response = Some(excerpt(&resp));
                 AttemptResult::Failed(inst.classify_error(&resp).await?)
             }
         })
     }
     .await
     .unwrap_or_else(AttemptResult::Fault);
-    (result, response, inst.journal().clone())
+    out.journal = inst.journal().clone();
+    out
 }
 
 fn excerpt(resp: &CrmResponse) -> ResponseExcerpt {

@@ -152,6 +152,11 @@ impl Deployment {
         &self.ctx.connector
     }
 
+    /// `text` with every secret value of this deployment replaced by `[redacted]`.
+    pub fn redact(&self, text: &str) -> String {
+        self.ctx.redact(text)
+    }
+
     /// The limits each unit of work runs under.
     pub fn limits(&self) -> GuestLimits {
         self.limits

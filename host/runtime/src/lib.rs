@@ -42,8 +42,8 @@ pub mod types;
 
 pub use backoff::RetryPolicy;
 pub use deliver::{
-    Attempt, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt, deliver, delivered,
-    is_delivered,
+    Attempt, AttemptOutput, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt,
+    deliver, delivered, is_delivered,
 };
 pub use deployment::Deployment;
 pub use engine::{EPOCH_TICK, EngineConfig};

@@ -2,11 +2,12 @@
 //!
 //! A [`Storage`] is one sled database directory. Data is owned by a [`Scope`] (tenant +
 //! connector): [`Storage::state`] gives its key-value [`StateStore`] and [`Storage::jobs`]
-//! its [`JobQueue`]. Scopes never see each other's data.
+//! its [`JobQueue`]. Scopes never see each other's data. [`Storage::audit`] gives the
+//! [`AuditLog`] of delivery transitions, shared by all scopes and searched by tenant.
 //!
 //! # On-disk layout
 //!
-//! Four sled trees. `prefix` is the scope's length-prefixed encoding
+//! Sled trees. `prefix` is the scope's length-prefixed encoding
 //! (`u64 BE len(tenant) | tenant | u64 BE len(connector) | connector`), which no other
 //! scope's keys can start with.
 //!
@@ -16,9 +17,16 @@
 //! | `state_counts` | `prefix` | number of keys of the scope, `u64 BE` |
 //! | `jobs` | `prefix \| not_before_ms u64 BE \| id (20 digits)` | `0x01 \| created_ms u64 BE \| u16 BE kind len \| kind \| payload` |
 //! | `job_ids` | `prefix \| id (20 digits)` | `not_before_ms u64 BE` |
+//! | `audit` | `time_ms u64 BE \| seq u64 BE` | `0x01 \| str(tenant) \| str(connector) \| str(record_id) \| str(trace_id) \| body` |
+//! | `audit_tenant` | `str(tenant) \| time_ms u64 BE \| seq u64 BE` | empty |
+//! | `audit_record` | `str(record_id) \| str(tenant) \| time_ms u64 BE \| seq u64 BE` | empty |
+//! | `audit_trace` | `str(trace_id) \| time_ms u64 BE \| seq u64 BE` | empty |
 //!
-//! Multi-tree updates (a value and its count, a job and its index entry) are sled
-//! transactions, so they are applied together or not at all.
+//! The audit trees are not scoped: `str(s)` is `u16 BE len(s) | s`, which keeps the string
+//! part of index keys prefix-free in the same way.
+//!
+//! Multi-tree updates (a value and its count, a job and its index entry, an audit entry and
+//! its index rows) are sled transactions, so they are applied together or not at all.
 //!
 //! # Durability
 //!
@@ -27,12 +35,17 @@
 //!   durable at the next [`Storage::flush`] (or any enqueue's flush) or sled's background
 //!   flush (every 500 ms). A crash may lose them; a lost `remove` re-runs a job
 //!   (at-least-once).
+//! - [`AuditLog::append`] and [`AuditLog::purge_older_than`] do not flush either: the
+//!   pipeline flushes as part of its own group commit.
 //! - sled 0.34's flush writes and `sync_file_range`s its log: flushed data survives a crash
 //!   of the process (proven by this crate's abort tests); surviving power loss is not
 //!   proven.
 
 #![warn(missing_docs)]
 
+mod audit;
+mod audit_codec;
+pub mod delivery;
 mod error;
 mod job_codec;
 mod jobs;
@@ -40,6 +53,7 @@ mod scope;
 mod state;
 mod storage;
 
+pub use audit::{AuditCursor, AuditEntry, AuditError, AuditLog, AuditQuery, NewAuditEntry};
 pub use error::{QueueError, StateError, StorageError};
 pub use jobs::{Job, JobQueue, NewJob};
 pub use scope::Scope;

@@ -4,11 +4,15 @@ use std::path::Path;
 
 use sled::{Db, Tree};
 
+use crate::audit::AuditLog;
+use crate::delivery::SledDeliveryStore;
 use crate::error::StorageError;
 use crate::jobs::JobQueue;
 use crate::scope::Scope;
 use crate::state::StateStore;
 
+/// The delivery store's ingest log, inside the database directory.
+const INGEST_LOG: &str = "ingest.wal";
 /// Tree holding state values.
 const STATE_TREE: &str = "state";
 /// Tree holding the number of state keys per scope.
@@ -27,6 +31,8 @@ pub struct Storage {
     state_counts: Tree,
     jobs: Tree,
     job_ids: Tree,
+    audit: AuditLog,
+    delivery: SledDeliveryStore,
 }
 
 impl Storage {
@@ -40,7 +46,7 @@ impl Storage {
                 path: dir.display().to_string(),
                 reason: e.to_string(),
             })?;
-        Self::from_db(db, &dir.display().to_string())
+        Self::from_db(db, &dir.display().to_string(), Some(&dir.join(INGEST_LOG)))
     }
 
     /// A database that lives in memory-backed temporary files and is deleted on drop; for
@@ -53,10 +59,10 @@ impl Storage {
                 path: "<temporary>".to_owned(),
                 reason: e.to_string(),
             })?;
-        Self::from_db(db, "<temporary>")
+        Self::from_db(db, "<temporary>", None)
     }
 
-    fn from_db(db: Db, path: &str) -> Result<Self, StorageError> {
+    fn from_db(db: Db, path: &str, ingest_log: Option<&Path>) -> Result<Self, StorageError> {
         let tree = |name: &str| {
             db.open_tree(name).map_err(|e| StorageError::Open {
                 path: path.to_owned(),
@@ -68,6 +74,16 @@ impl Storage {
             state_counts: tree(STATE_COUNTS_TREE)?,
             jobs: tree(JOBS_TREE)?,
             job_ids: tree(JOB_IDS_TREE)?,
+            audit: AuditLog::open(&db, path)?,
+            delivery: SledDeliveryStore::new(
+                db.clone(),
+                tree(crate::delivery::DELIVERY_TREE)?,
+                ingest_log,
+            )
+            .map_err(|e| StorageError::Open {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?,
             db,
         })
     }
@@ -89,6 +105,16 @@ impl Storage {
             self.job_ids.clone(),
             scope.prefix(),
         )
+    }
+
+    /// The delivery queues and dead-letter queue of every tenant and deployment.
+    pub fn delivery(&self) -> SledDeliveryStore {
+        self.delivery.clone()
+    }
+
+    /// The audit log of every scope (searchable by tenant, record id, trace id and time).
+    pub fn audit(&self) -> AuditLog {
+        self.audit.clone()
     }
 
     /// Makes every write made so far durable (sled's flush: written and

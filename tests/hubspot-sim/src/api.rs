@@ -8,7 +8,7 @@ use crate::reply::{Ctx, Reply};
 use crate::routes::{Route, Target, route};
 use crate::state::State;
 use crate::time::secs_until_midnight;
-use crate::{crm, search};
+use crate::{associations, crm, property_api, search, upsert};
 
 /// The parts of an HTTP request the API looks at.
 #[derive(Debug)]
@@ -129,16 +129,28 @@ fn dispatch(
     }
     if let Caller::Scopeless(_) = caller {
         let write = req.method != "GET" && target != Target::Search;
-        return Err(errors::missing_scopes(ctx, object.required_scope(write)));
+        let scope = if target.is_schema() {
+            object.schema_scope(write)
+        } else {
+            object.required_scope(write)
+        };
+        return Err(errors::missing_scopes(ctx, scope));
     }
     match (target, req.method) {
         (Target::Collection, "POST") => crm::create(st, ctx, object, req.body, now_ms),
         (Target::Collection, _) => crm::list(st, ctx, object, req.query),
         (Target::Search, _) => search::search(st, ctx, object, req.body, now_ms),
+        (Target::BatchUpsert, _) => upsert::upsert(st, ctx, object, req.body, now_ms),
         (Target::Item(id), "GET") => crm::get(st, ctx, object, &id, req.query),
         (Target::Item(id), "PATCH") => {
             crm::update(st, ctx, object, &id, req.query, req.body, now_ms)
         }
         (Target::Item(id), _) => crm::archive(st, ctx, object, &id, req.query, now_ms),
+        (Target::Properties, "POST") => property_api::create(st, ctx, object, req.body, now_ms),
+        (Target::Properties, _) => Ok(property_api::list(st, object)),
+        (Target::Property(name), _) => property_api::get(st, ctx, object, &name),
+        (Target::DefaultAssociation { id, to, to_id }, _) => {
+            associations::put_default(st, ctx, (object, &id), (to, &to_id), now_ms)
+        }
     }
 }

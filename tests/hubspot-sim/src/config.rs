@@ -40,7 +40,21 @@ pub struct SimConfig {
     /// `associations` key. [UNVERIFIED]: the spec lists it as required; an empty
     /// array is always accepted. Default `true`.
     pub require_call_associations: bool,
+    /// Custom properties defined with `hasUniqueValue: true` when the portal
+    /// starts (and again after `reset`), as `(object type, property name)`.
+    /// Default: `("calls", "switchboard_idempotency_key")` and
+    /// `("contacts", "switchboard_phone_e164")`, the properties the HubSpot
+    /// connector upserts by. Empty it to simulate a portal nobody set up.
+    /// Entries naming another object type are ignored.
+    pub unique_properties: Vec<(String, String)>,
 }
+
+/// The unique-value properties the HubSpot connector needs, as
+/// `(object type, property name)`.
+pub const CONNECTOR_UNIQUE_PROPERTIES: [(&str, &str); 2] = [
+    ("calls", "switchboard_idempotency_key"),
+    ("contacts", "switchboard_phone_e164"),
+];
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -57,6 +71,10 @@ impl Default for SimConfig {
             portal_id: 4_200_042,
             count_rejected: false,
             require_call_associations: true,
+            unique_properties: CONNECTOR_UNIQUE_PROPERTIES
+                .iter()
+                .map(|(o, n)| ((*o).to_owned(), (*n).to_owned()))
+                .collect(),
         }
     }
 }

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::objects::ObjectType;
+use crate::properties::Definition;
 use crate::reply::Reply;
 use crate::state::State;
 use crate::types::Fault;
@@ -16,6 +17,15 @@ pub(crate) const PREFIX: &str = "/__sim/";
 struct RemoveProperty {
     object: String,
     name: String,
+}
+
+/// Body of `POST /__sim/properties`.
+#[derive(Deserialize)]
+struct DefineProperty {
+    object: String,
+    name: String,
+    #[serde(default)]
+    unique: bool,
 }
 
 /// Answers a control request.
@@ -49,6 +59,21 @@ pub(crate) fn handle(st: &mut State, method: &str, path: &str, body: &[u8], now_
             st.reset();
             Reply::json(200, &json!({ "reset": true }))
         }
+        ("GET", rest) if rest.starts_with("counts/") => counts(st, rest),
+        ("POST", "properties") => match serde_json::from_slice::<DefineProperty>(body) {
+            Ok(req) => match ObjectType::from_segment(&req.object) {
+                Some(object) => {
+                    let def = Definition::text(object, &req.name, req.unique, now_ms);
+                    st.store.define(object, def);
+                    Reply::json(
+                        201,
+                        &json!({ "defined": [object.name(), req.name], "unique": req.unique }),
+                    )
+                }
+                None => bad_request(&format!("unknown object type {:?}", req.object)),
+            },
+            Err(e) => bad_request(&format!("invalid property definition: {e}")),
+        },
         ("POST", "properties/remove") => match serde_json::from_slice::<RemoveProperty>(body) {
             Ok(req) => match ObjectType::from_segment(&req.object) {
                 Some(object) => {
@@ -75,6 +100,26 @@ pub(crate) fn handle(st: &mut State, method: &str, path: &str, body: &[u8], now_
             &json!({ "error": format!("no control route {method} {path}") }),
         ),
     }
+}
+
+/// `GET /__sim/counts/{object}/{property}`: objects per stored value.
+fn counts(st: &State, rest: &str) -> Reply {
+    let Some((object, property)) = rest
+        .trim_start_matches("counts/")
+        .split_once('/')
+        .filter(|(o, p)| !o.is_empty() && !p.is_empty())
+    else {
+        return bad_request("use /__sim/counts/{object}/{property}");
+    };
+    let Some(kind) = ObjectType::from_segment(object) else {
+        return bad_request(&format!("unknown object type {object:?}"));
+    };
+    let property = crate::query::decode(property, false);
+    let values = st.snapshot().count_by(kind.name(), &property);
+    Reply::json(
+        200,
+        &json!({ "object": kind.name(), "property": property, "values": values }),
+    )
 }
 
 fn bad_request(message: &str) -> Reply {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::errors::{self, PropertyError};
+use crate::errors;
 use crate::input::{ObjectInput, parse_json, validate_associations, validate_properties};
 use crate::objects::ObjectType;
 use crate::query::{list_param, param, parse_query};
@@ -13,6 +13,7 @@ use crate::render::{PublicObject, Selection, render};
 use crate::reply::{Ctx, Reply};
 use crate::state::State;
 use crate::types::SimObject;
+use crate::unique::{IdProperty, ensure_free};
 
 /// Largest `limit` of the list endpoint.
 const LIST_MAX: usize = 100;
@@ -50,9 +51,7 @@ pub(crate) fn create(
         object,
         input.associations.as_deref().unwrap_or_default(),
     )?;
-    if object == ObjectType::Contacts {
-        ensure_email_free(st, ctx, props.get("email"), None)?;
-    }
+    ensure_free(&st.store, ctx, object, &props, None)?;
     let lag_ms = u64::try_from(st.cfg.search_lag.as_millis()).unwrap_or(u64::MAX);
     let id = st
         .store
@@ -110,9 +109,7 @@ pub(crate) fn update(
     let id = find(st, ctx, object, id, param(&pairs, "idProperty"))?
         .id
         .clone();
-    if object == ObjectType::Contacts {
-        ensure_email_free(st, ctx, props.get("email"), Some(&id))?;
-    }
+    ensure_free(&st.store, ctx, object, &props, Some(&id))?;
     let Some(obj) = st.store.live_mut(object, &id) else {
         return Err(errors::object_not_found(ctx));
     };
@@ -209,7 +206,8 @@ pub(crate) fn list(st: &State, ctx: &Ctx, object: ObjectType, query: &str) -> Re
     Ok(Reply::json(200, &ListPage { results, paging }))
 }
 
-/// Resolves `{id}` by object id or, with `idProperty`, by a unique property.
+/// Resolves `{id}` by object id or, with `idProperty`, by email or a
+/// unique-value property.
 fn find<'a>(
     st: &'a State,
     ctx: &Ctx,
@@ -217,41 +215,7 @@ fn find<'a>(
     id: &str,
     id_property: Option<&str>,
 ) -> Result<&'a SimObject, Reply> {
-    let found = match id_property {
-        None | Some("hs_object_id") => st.store.live(object, id),
-        Some("email") if object == ObjectType::Contacts => st.store.contact_by_email(id),
-        Some(name) if !st.store.is_known(object, name) => {
-            return Err(errors::property_errors(
-                ctx,
-                &[PropertyError::doesnt_exist(name)],
-            ));
-        }
-        Some(name) => {
-            // [UNVERIFIED] wording.
-            return Err(errors::validation(
-                ctx,
-                format!("Property \"{name}\" is not a unique identifier property"),
-            ));
-        }
-    };
-    found.ok_or_else(|| errors::object_not_found(ctx))
-}
-
-/// 409 when another live contact already has this email (case-insensitive,
-/// independent of search lag).
-fn ensure_email_free(
-    st: &State,
-    ctx: &Ctx,
-    email: Option<&String>,
-    except_id: Option<&str>,
-) -> Result<(), Reply> {
-    let Some(email) = email.filter(|e| !e.is_empty()) else {
-        return Ok(());
-    };
-    match st.store.contact_by_email(email) {
-        Some(existing) if Some(existing.id.as_str()) != except_id => {
-            Err(errors::conflict(ctx, &existing.id))
-        }
-        _ => Ok(()),
-    }
+    IdProperty::resolve(&st.store, ctx, object, id_property)?
+        .find(&st.store, object, id)
+        .ok_or_else(|| errors::object_not_found(ctx))
 }

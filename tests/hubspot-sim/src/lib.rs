@@ -2,7 +2,9 @@
 //! and demos.
 //!
 //! It serves the contacts and calls object endpoints (`/crm/v3/objects/...`
-//! and `/crm/objects/2026-03/...`) with HubSpot's status codes, error bodies,
+//! and `/crm/objects/2026-03/...`, including `batch/upsert` by a unique-value
+//! property), property definitions (`/crm/v3/properties/...`) and default
+//! associations (`/crm/v4/objects/...`) with HubSpot's status codes, error bodies,
 //! rate-limit headers and 429s, a configurable search-index lag, and
 //! injectable faults. Everything is also controllable over HTTP under
 //! `/__sim/` (see the crate README). Behaviour follows `crm-api-facts.md`
@@ -21,12 +23,16 @@
 #![warn(missing_docs)]
 
 mod api;
+mod associations;
 mod config;
 mod control;
+mod counts;
 mod crm;
 mod errors;
 mod input;
 mod objects;
+mod properties;
+mod property_api;
 mod query;
 mod ratelimit;
 mod render;
@@ -38,7 +44,10 @@ mod state;
 mod store;
 mod time;
 mod types;
+mod unique;
+mod upsert;
 
-pub use config::SimConfig;
+pub use config::{CONNECTOR_UNIQUE_PROPERTIES, SimConfig};
+pub use counts::ValueCount;
 pub use server::{SimHandle, Simulator};
 pub use types::{Fault, FaultAction, LoggedRequest, SimObject, Snapshot};

@@ -42,6 +42,24 @@ struct Args {
     /// Search requests per token per second.
     #[arg(long)]
     search_per_second: Option<u32>,
+    /// Start without the connector's unique-value properties
+    /// (calls.switchboard_idempotency_key, contacts.switchboard_phone_e164).
+    #[arg(long)]
+    no_unique_properties: bool,
+    /// An extra unique-value property, as OBJECT:NAME (repeatable), e.g.
+    /// calls:my_key.
+    #[arg(long = "unique-property", value_parser = object_and_name)]
+    unique_properties: Vec<(String, String)>,
+}
+
+/// Parses `OBJECT:NAME`.
+fn object_and_name(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((object, name)) if !object.is_empty() && !name.is_empty() => {
+            Ok((object.to_owned(), name.to_owned()))
+        }
+        _ => Err(format!("expected OBJECT:NAME, got {text:?}")),
+    }
 }
 
 impl Args {
@@ -67,6 +85,10 @@ impl Args {
         if let Some(n) = self.search_per_second {
             cfg.search_per_second = n;
         }
+        if self.no_unique_properties {
+            cfg.unique_properties.clear();
+        }
+        cfg.unique_properties.extend(self.unique_properties);
         cfg
     }
 }

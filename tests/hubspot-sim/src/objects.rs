@@ -61,6 +61,14 @@ impl ObjectType {
         }
     }
 
+    /// Lower-case singular used in some HubSpot messages.
+    pub(crate) fn singular(self) -> &'static str {
+        match self {
+            Self::Contacts => "contact",
+            Self::Calls => "call",
+        }
+    }
+
     /// Upper-case singular used in some HubSpot messages.
     pub(crate) fn upper_singular(self) -> &'static str {
         match self {
@@ -122,6 +130,36 @@ impl ObjectType {
             "crm.objects.contacts.write"
         } else {
             "crm.objects.contacts.read"
+        }
+    }
+
+    /// Scope a scopeless token is told it lacks on the properties API.
+    /// [UNVERIFIED]: the granular schema scope names are from memory.
+    pub(crate) fn schema_scope(self, write: bool) -> &'static str {
+        if write {
+            "crm.schemas.contacts.write"
+        } else {
+            "crm.schemas.contacts.read"
+        }
+    }
+
+    /// `groupName` of the built-in properties and of unique properties
+    /// seeded from the configuration. [UNVERIFIED] group names.
+    pub(crate) fn default_group(self) -> &'static str {
+        match self {
+            Self::Contacts => "contactinformation",
+            Self::Calls => "callinformation",
+        }
+    }
+
+    /// The default (`HUBSPOT_DEFINED`) association from `self` to `to`, as
+    /// `(type id, inverse type id)`. Call to contact 194 is [3RD]; contact to
+    /// call 193 is its [UNVERIFIED] inverse.
+    pub(crate) fn default_association(self, to: Self) -> Option<(u32, u32)> {
+        match (self, to) {
+            (Self::Calls, Self::Contacts) => Some((194, 193)),
+            (Self::Contacts, Self::Calls) => Some((193, 194)),
+            _ => None,
         }
     }
 

@@ -24,6 +24,7 @@ use crate::config::SimConfig;
 use crate::control;
 use crate::errors;
 use crate::objects::ObjectType;
+use crate::properties::Definition;
 use crate::reply::{Ctx, Reply};
 use crate::state::State;
 use crate::time::now_ms;
@@ -128,7 +129,20 @@ impl SimHandle {
         }
     }
 
-    /// Empties the portal, limits, faults and counters (ids keep growing).
+    /// Defines a custom text property (`hasUniqueValue` when `unique`), as
+    /// `POST /crm/v3/properties/{object}` would; a removed property of that
+    /// name exists again. False for an unknown object type.
+    pub fn define_property(&self, object: &str, name: &str, unique: bool) -> bool {
+        let Some(object) = ObjectType::from_segment(object) else {
+            return false;
+        };
+        let def = Definition::text(object, name, unique, now_ms());
+        self.state().store.define(object, def);
+        true
+    }
+
+    /// Empties the portal, limits, faults and counters, and leaves only the
+    /// configured custom properties (ids keep growing).
     pub fn reset(&self) {
         self.state().reset();
     }

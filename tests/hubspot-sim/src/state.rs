@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::config::SimConfig;
 use crate::objects::ObjectType;
+use crate::properties::Definition;
 use crate::ratelimit::RateLimiter;
 use crate::store::Store;
 use crate::types::{Fault, FaultAction, LoggedRequest, Snapshot};
@@ -29,7 +30,7 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(cfg: SimConfig) -> Self {
-        Self {
+        let mut st = Self {
             cfg,
             store: Store::default(),
             limiter: RateLimiter::default(),
@@ -38,6 +39,19 @@ impl State {
             requests: 0,
             rate_limited: 0,
             log: VecDeque::new(),
+        };
+        st.define_configured_properties(crate::time::now_ms());
+        st
+    }
+
+    /// Defines the configured unique-value properties (unknown object types
+    /// are skipped).
+    fn define_configured_properties(&mut self, now_ms: u64) {
+        for (object, name) in &self.cfg.unique_properties {
+            if let Some(object) = ObjectType::from_segment(object) {
+                self.store
+                    .define(object, Definition::text(object, name, true, now_ms));
+            }
         }
     }
 
@@ -103,10 +117,11 @@ impl State {
             .insert(ObjectType::Contacts, properties, now_ms, now_ms)
     }
 
-    /// Back to an empty portal with fresh limits; configuration and the id
-    /// counter are kept.
+    /// Back to an empty portal with fresh limits and only the configured
+    /// custom properties; configuration and the id counter are kept.
     pub(crate) fn reset(&mut self) {
         self.store.clear();
+        self.define_configured_properties(crate::time::now_ms());
         self.limiter = RateLimiter::default();
         self.faults.clear();
         self.requests = 0;
@@ -123,6 +138,7 @@ impl State {
             daily_used: self.limiter.daily_used(),
             faults_pending: self.faults.len(),
             removed_properties: self.store.removed(),
+            unique_properties: self.store.unique_properties(),
             log: self.log.iter().cloned().collect(),
         }
     }

@@ -1,8 +1,10 @@
-//! The object store: contacts, calls, associations, removed properties.
+//! The object store: contacts, calls, associations, custom and removed
+//! properties.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::objects::ObjectType;
+use crate::properties::{Catalog, Definition};
 use crate::types::SimObject;
 
 /// First id handed out; ids are shared by all object types and only grow
@@ -16,6 +18,7 @@ pub(crate) struct Store {
     contacts: BTreeMap<u64, SimObject>,
     calls: BTreeMap<u64, SimObject>,
     removed: BTreeSet<(ObjectType, String)>,
+    catalog: Catalog,
 }
 
 impl Default for Store {
@@ -25,6 +28,7 @@ impl Default for Store {
             contacts: BTreeMap::new(),
             calls: BTreeMap::new(),
             removed: BTreeSet::new(),
+            catalog: Catalog::default(),
         }
     }
 }
@@ -75,6 +79,20 @@ impl Store {
         id
     }
 
+    /// Puts an object back as it was (undo of an update), or drops it when
+    /// `previous` is `None` (undo of a create).
+    pub(crate) fn restore(&mut self, object: ObjectType, id: &str, previous: Option<SimObject>) {
+        let Ok(key) = id.parse::<u64>() else { return };
+        match previous {
+            Some(obj) => {
+                self.map_mut(object).insert(key, obj);
+            }
+            None => {
+                self.map_mut(object).remove(&key);
+            }
+        }
+    }
+
     /// A non-archived object by id.
     pub(crate) fn live(&self, object: ObjectType, id: &str) -> Option<&SimObject> {
         let key: u64 = id.parse().ok()?;
@@ -95,6 +113,18 @@ impl Store {
                     .get("email")
                     .is_some_and(|e| !e.is_empty() && e.eq_ignore_ascii_case(email))
         })
+    }
+
+    /// The non-archived object whose property `name` is exactly `value`.
+    pub(crate) fn live_by_value(
+        &self,
+        object: ObjectType,
+        name: &str,
+        value: &str,
+    ) -> Option<&SimObject> {
+        self.map(object)
+            .values()
+            .find(|o| !o.archived && o.properties.get(name).is_some_and(|v| v == value))
     }
 
     /// Archives an object; false if it was missing or already archived.
@@ -128,7 +158,43 @@ impl Store {
 
     /// Whether a client may write this property.
     pub(crate) fn is_writable(&self, object: ObjectType, name: &str) -> bool {
-        object.writable().contains(&name) && !self.is_removed(object, name)
+        (object.writable().contains(&name) || self.catalog.get(object, name).is_some())
+            && !self.is_removed(object, name)
+    }
+
+    /// Whether the property is a live custom property with `hasUniqueValue`.
+    pub(crate) fn is_unique(&self, object: ObjectType, name: &str) -> bool {
+        self.catalog.get(object, name).is_some_and(|d| d.unique) && !self.is_removed(object, name)
+    }
+
+    /// The live custom definition of a property.
+    pub(crate) fn custom(&self, object: ObjectType, name: &str) -> Option<&Definition> {
+        self.catalog
+            .get(object, name)
+            .filter(|_| !self.is_removed(object, name))
+    }
+
+    /// Live custom definitions of one type, in name order.
+    pub(crate) fn customs(&self, object: ObjectType) -> impl Iterator<Item = &Definition> {
+        self.catalog
+            .of(object)
+            .filter(move |d| !self.is_removed(object, &d.name))
+    }
+
+    /// Defines (or redefines) a custom property; a removed property of that
+    /// name exists again.
+    pub(crate) fn define(&mut self, object: ObjectType, def: Definition) {
+        self.removed.remove(&(object, def.name.clone()));
+        self.catalog.define(object, def);
+    }
+
+    /// Live unique-value properties as `(object, name)`.
+    pub(crate) fn unique_properties(&self) -> Vec<(String, String)> {
+        self.catalog
+            .all()
+            .filter(|(o, d)| d.unique && !self.is_removed(*o, &d.name))
+            .map(|(o, d)| (o.name().to_owned(), d.name.clone()))
+            .collect()
     }
 
     /// Whether the property exists (writable or system) for this type.
@@ -154,7 +220,7 @@ impl Store {
             .collect()
     }
 
-    /// Drops all objects and removed properties; ids keep growing.
+    /// Drops all objects, custom and removed properties; ids keep growing.
     pub(crate) fn clear(&mut self) {
         *self = Self {
             next_id: self.next_id,

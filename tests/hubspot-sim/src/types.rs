@@ -53,6 +53,10 @@ pub struct Snapshot {
     pub faults_pending: usize,
     /// Properties removed with `remove_property`, as `(object, name)`.
     pub removed_properties: Vec<(String, String)>,
+    /// Custom properties defined with `hasUniqueValue: true` (and not
+    /// removed), as `(object, name)`.
+    #[serde(default)]
+    pub unique_properties: Vec<(String, String)>,
     /// The most recent API requests (at most 10,000), oldest first.
     pub log: Vec<LoggedRequest>,
 }

@@ -2,8 +2,9 @@
 //! once per process, and sets up runtimes and deployments in temporary
 //! directories.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
 use switchboard_config::DeploymentManifest;
@@ -163,4 +164,44 @@ base-url = "{base_url}"
 hubspot-token = {{ file = "{secret_file}" }}
 "#
     )
+}
+
+/// Path of the `switchboard` binary, built once per test process. Taken from cargo's own
+/// build report: `CARGO_BIN_EXE_*` only exists for binaries of the package under test.
+pub fn switchboard_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut child = Command::new(cargo)
+            .current_dir(repo_root())
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "switchboard",
+                "--bin",
+                "switchboard",
+                "--message-format=json-render-diagnostics",
+            ])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("running cargo to build the switchboard binary");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut exe = None;
+        for line in BufReader::new(stdout).lines() {
+            let msg: serde_json::Value =
+                serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
+            if msg["reason"] == "compiler-artifact"
+                && msg["target"]["name"] == "switchboard"
+                && let Some(path) = msg["executable"].as_str()
+            {
+                exe = Some(PathBuf::from(path));
+            }
+        }
+        assert!(
+            child.wait().expect("cargo exit status").success(),
+            "building the switchboard binary failed"
+        );
+        exe.expect("cargo reported no switchboard executable")
+    })
 }

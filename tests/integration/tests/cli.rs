@@ -10,54 +10,15 @@
 //! would after an edit to the CLI. `CARGO_BIN_EXE_*` is not available: it
 //! only exists for binaries of the package under test.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, SimHandle, Simulator};
-use switchboard_tests::{connector_wasm, repo_root};
+use switchboard_tests::{connector_wasm, repo_root, switchboard_bin};
 
 const TOKEN: &str = "pat-cli-test-9c1e";
-
-/// Path of the `switchboard` binary, built once per test process.
-fn switchboard_bin() -> &'static Path {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut child = Command::new(cargo)
-            .current_dir(repo_root())
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "switchboard",
-                "--bin",
-                "switchboard",
-                "--message-format=json-render-diagnostics",
-            ])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("running cargo to build the switchboard binary");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut exe = None;
-        for line in BufReader::new(stdout).lines() {
-            let msg: Value = serde_json::from_str(&line.expect("cargo output")).unwrap_or_default();
-            if msg["reason"] == "compiler-artifact"
-                && msg["target"]["name"] == "switchboard"
-                && let Some(path) = msg["executable"].as_str()
-            {
-                exe = Some(PathBuf::from(path));
-            }
-        }
-        assert!(
-            child.wait().expect("cargo exit status").success(),
-            "building the switchboard binary failed"
-        );
-        exe.expect("cargo reported no switchboard executable")
-    })
-}
 
 /// Compiled components kept between runs of these tests. The CLI keeps its
 /// compile cache in `DATA_DIR/cache`; seeding each test's fresh data dir from

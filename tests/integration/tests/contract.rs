@@ -469,17 +469,20 @@ async fn push_returns_created_then_already_present() {
     );
     let base = sim.base_url();
     let requests: Vec<&str> = journal.http.iter().map(|h| h.request.as_str()).collect();
+    let (link, writes) = requests.split_last().expect("requests were sent");
     assert!(
-        requests
+        writes
             .iter()
             .all(|r| r.starts_with(&format!("POST {base}/crm/v3/objects/"))),
         "{requests:?}"
     );
-    assert_eq!(
-        journal.http.last().map(|h| h.result.clone()),
-        Some(Ok(201)),
-        "the call create is the last exchange"
+    assert!(
+        link.starts_with(&format!(
+            "PUT {base}/crm/v4/objects/calls/{call_id}/associations/default/contacts/{contact_id} "
+        )),
+        "linking the call to its contact is the last exchange: {requests:?}"
     );
+    assert_eq!(journal.http.last().map(|h| h.result.clone()), Some(Ok(200)));
     let kept = serde_json::to_string(journal).expect("journal json");
     assert!(!kept.contains(TOKEN), "the token leaked into the journal");
 

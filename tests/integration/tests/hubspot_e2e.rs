@@ -1,7 +1,8 @@
 //! The HubSpot connector running in the host against the HubSpot simulator
 //! over real HTTP on loopback: creation, dedupe by phone however it was
-//! typed, the 409 path, the search-lag race, idempotent replays, and every
-//! error class from HubSpot's real responses.
+//! typed, the 409 path, the search-lag race, idempotent replays (also after
+//! the connector's state was lost, as in a crash), the portal set-up error,
+//! and every error class from HubSpot's real responses.
 
 use std::time::Duration;
 
@@ -431,4 +432,182 @@ async fn not_found_and_migration_in_progress_are_classified() {
     ));
     let report = push(&dep, &call("call-2", "+44 7911 123456"), 1).await;
     assert_eq!(class(&report), ErrorClass::Transient(Some(3000)));
+}
+
+// ------------------------------------------- crash safety (CRM-side dedupe)
+
+/// The unique call property the connector upserts by.
+const CALL_KEY: &str = "switchboard_idempotency_key";
+/// The unique contact property the connector upserts by.
+const PHONE_KEY: &str = "switchboard_phone_e164";
+
+fn contact(id: &str, phone: &str) -> Record {
+    record(json!({"id": id, "kind": "contact", "fields": {"phone": phone, "first-name": "Ann"}}))
+}
+
+/// Asserts every value of `property` on `object` is held by exactly one
+/// live object, and returns how many values there are.
+fn exactly_once(sim: &SimHandle, object: &str, property: &str) -> usize {
+    let counts = sim.snapshot().count_by(object, property);
+    for (value, count) in &counts {
+        assert_eq!(
+            (count.live, count.archived),
+            (1, 0),
+            "{object} with {property} = {value:?}: {count:?}"
+        );
+    }
+    counts.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_pushed_again_after_its_state_was_lost_is_still_one_call() {
+    let sim = Simulator::start(sim_config()).await.expect("sim");
+    let r = call("call-1", "+44 7911 123456");
+    let first = TestHost::new();
+    let dep = deploy(&first, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &r, 1).await),
+        PushStatus::Created
+    );
+
+    // A crash that lost the connector's state cache: a fresh data dir, same
+    // tenant, same record, so the same idempotency key.
+    let second = TestHost::new();
+    let dep = deploy(&second, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &r, 1).await),
+        PushStatus::AlreadyPresent
+    );
+
+    let snap = sim.snapshot();
+    assert_eq!(snap.calls.len(), 1, "{:?}", snap.calls);
+    assert_eq!(snap.contacts.len(), 1, "{:?}", snap.contacts);
+    assert_eq!(exactly_once(&sim, "calls", CALL_KEY), 1);
+    assert_eq!(
+        snap.calls[0].associations,
+        vec![(snap.contacts[0].id.clone(), 194)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crash_between_call_upsert_and_link_is_healed_by_the_replay() {
+    let sim = Simulator::start(sim_config()).await.expect("sim");
+    let r = call("call-1", "+44 7911 123456");
+    // The call is upserted, then the connection drops on the association.
+    sim.inject(Fault {
+        method: Some("PUT".into()),
+        path_prefix: Some("/crm/v4/objects/calls/".into()),
+        times: 1,
+        action: FaultAction::Reset,
+    });
+    let first = TestHost::new();
+    let dep = deploy(&first, &sim, "acme", TOKEN).await;
+    let report = push(&dep, &r, 1).await;
+    assert!(
+        matches!(class(&report), ErrorClass::Transient(_)),
+        "{:?}",
+        class(&report)
+    );
+    assert_eq!(sim.snapshot().calls.len(), 1);
+    assert!(sim.snapshot().calls[0].associations.is_empty());
+
+    let second = TestHost::new();
+    let dep = deploy(&second, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &r, 1).await),
+        PushStatus::AlreadyPresent
+    );
+    let snap = sim.snapshot();
+    assert_eq!(exactly_once(&sim, "calls", CALL_KEY), 1);
+    assert_eq!(
+        snap.calls[0].associations,
+        vec![(snap.contacts[0].id.clone(), 194)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contact_pushed_again_after_its_state_was_lost_while_search_lags_is_one_contact() {
+    // Search cannot see the contact for a minute, and the second host has no
+    // cache: only the upsert by switchboard_phone_e164 can find it.
+    let sim = Simulator::start(SimConfig {
+        search_lag: Duration::from_secs(60),
+        ..sim_config()
+    })
+    .await
+    .expect("sim");
+    let first = TestHost::new();
+    let dep = deploy(&first, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &contact("person-1", "+44 7911 123456"), 1).await),
+        PushStatus::Created
+    );
+
+    let second = TestHost::new();
+    let dep = deploy(&second, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &contact("person-1", "07911 123456"), 1).await),
+        PushStatus::AlreadyPresent
+    );
+    // A call from the same person through yet another empty cache.
+    let third = TestHost::new();
+    let dep = deploy(&third, &sim, "acme", TOKEN).await;
+    assert_eq!(
+        delivered_status(&push(&dep, &call("call-1", "+447911123456"), 1).await),
+        PushStatus::Created
+    );
+
+    let snap = sim.snapshot();
+    assert_eq!(snap.contacts.len(), 1, "{:?}", snap.contacts);
+    assert_eq!(exactly_once(&sim, "contacts", PHONE_KEY), 1);
+    assert_eq!(exactly_once(&sim, "contacts", "phone"), 1);
+    assert_eq!(
+        snap.calls[0].associations,
+        vec![(snap.contacts[0].id.clone(), 194)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn portal_without_the_unique_properties_is_a_clear_permanent_error() {
+    let sim = Simulator::start(SimConfig {
+        unique_properties: Vec::new(),
+        ..sim_config()
+    })
+    .await
+    .expect("sim");
+    let host = TestHost::new();
+    let dep = deploy(&host, &sim, "acme", TOKEN).await;
+
+    // A new caller: the contact upsert is refused first.
+    let report = push(&dep, &call("call-1", "+44 7911 123456"), 3).await;
+    match class(&report) {
+        ErrorClass::Permanent(reason) => assert!(
+            reason.contains(
+                "HubSpot property \"switchboard_phone_e164\" on contacts must exist with hasUniqueValue=true"
+            ),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(report.attempts.len(), 1, "permanent errors are not retried");
+
+    // A known caller (found by search): the call upsert is refused.
+    sim.seed_contact(
+        json!({"phone": "+44 7400 123456"})
+            .as_object()
+            .cloned()
+            .expect("object"),
+    );
+    let report = push(&dep, &call("call-2", "+44 7400 123456"), 3).await;
+    match class(&report) {
+        ErrorClass::Permanent(reason) => assert!(
+            reason.contains(
+                "HubSpot property \"switchboard_idempotency_key\" on calls must exist with hasUniqueValue=true"
+            ),
+            "{reason}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let snap = sim.snapshot();
+    assert!(snap.calls.is_empty());
+    assert_eq!(snap.contacts.len(), 1, "only the seeded contact");
 }

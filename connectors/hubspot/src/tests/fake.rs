@@ -9,7 +9,7 @@ use switchboard_sdk::prelude::*;
 
 use crate::host::Host;
 
-/// One request the connector sent.
+/// One request the connector sent (`body` is `null` when it had none).
 #[derive(Debug, Clone)]
 pub(crate) struct Sent {
     pub method: String,
@@ -57,6 +57,10 @@ impl Fake {
         self.state.insert(key.into(), value.into());
         self
     }
+    /// The paths requested, in order.
+    pub(crate) fn paths(&self) -> Vec<&str> {
+        self.sent.iter().map(|s| s.path.as_str()).collect()
+    }
     /// The audit note under `key`, if any.
     pub(crate) fn note(&self, key: &str) -> Option<&str> {
         self.notes
@@ -68,11 +72,16 @@ impl Fake {
 }
 
 impl Host for Fake {
-    fn send(&mut self, method: &str, path: &str, body: &Json) -> Result<Response, HttpError> {
+    fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<&Json>,
+    ) -> Result<Response, HttpError> {
         self.sent.push(Sent {
             method: method.into(),
             path: path.into(),
-            body: body.clone(),
+            body: body.cloned().unwrap_or(Json::Null),
         });
         let (want, answer) = self
             .script

@@ -6,6 +6,8 @@ mod fake;
 mod mapping;
 mod normalize;
 mod push;
+mod push_contact;
+mod upsert;
 
 use switchboard_sdk::prelude::*;
 

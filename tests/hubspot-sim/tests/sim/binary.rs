@@ -61,3 +61,36 @@ async fn binary_prints_address_serves_and_stops_on_sigterm() {
     let exit = child.wait().expect("binary exits");
     assert!(exit.success(), "{exit:?}");
 }
+
+#[tokio::test]
+async fn binary_flags_choose_the_unique_properties() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_switchboard-hubspot-sim"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--no-unique-properties",
+            "--unique-property",
+            "calls:order_ref",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("first line");
+    let base = line.trim().trim_start_matches("listening on ").to_owned();
+    let state: serde_json::Value = reqwest::get(format!("{base}/__sim/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        state["unique_properties"],
+        serde_json::json!([["calls", "order_ref"]])
+    );
+    child.kill().expect("kill");
+    let _ = child.wait();
+}

@@ -1,0 +1,298 @@
+//! The ingest path: parse a body of records (JSON array or NDJSON), check every record,
+//! fan each out to the tenant's lanes that take its kind, enqueue all or nothing, and
+//! answer once a (shared) flush made them durable.
+
+use serde::Serialize;
+use serde_json::Value as Json;
+use switchboard_runtime::record_from_json;
+use switchboard_storage::Scope;
+use switchboard_storage::delivery::{Enqueued, NewItem};
+
+use crate::clock::now_ms;
+use crate::envelope::Envelope;
+use crate::metrics::Metrics;
+use crate::pipeline::Pipeline;
+
+/// Why an ingest request was refused. Nothing of a refused request is enqueued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    /// No such tenant (404).
+    #[error("unknown tenant {0:?}")]
+    UnknownTenant(String),
+    /// Missing or wrong ingest token (401).
+    #[error("missing or invalid ingest token for tenant {0:?}")]
+    Unauthorized(String),
+    /// More records than allowed in one request (413).
+    #[error("{got} records in one request; at most {max} are allowed")]
+    TooManyRecords {
+        /// Records sent.
+        got: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The body is not a JSON array or NDJSON (400).
+    #[error("body is not a JSON array of records or NDJSON: {0}")]
+    Malformed(String),
+    /// Some records are invalid (400).
+    #[error("{} invalid record(s); nothing was enqueued", .0.len())]
+    Invalid(Vec<RecordProblem>),
+    /// The records could not be stored or flushed (503); nothing is acknowledged.
+    #[error("records could not be made durable: {0}")]
+    Storage(String),
+}
+
+/// What is wrong with one record of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecordProblem {
+    /// Position in the request, from 0.
+    pub index: usize,
+    /// The record's id, if it had a readable one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The field at fault (`id`, `kind`, `fields.phone`, `record`).
+    pub field: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// The answer to an accepted request: per record, the queue items it became.
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    /// Per record, in request order.
+    pub records: Vec<RecordReceipt>,
+}
+
+/// One record's receipt.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordReceipt {
+    /// The caller's record id.
+    pub id: String,
+    /// The trace id of its delivery events.
+    pub trace_id: String,
+    /// One per lane that takes its kind.
+    pub deliveries: Vec<DeliveryReceipt>,
+}
+
+/// Where a record went in one lane.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryReceipt {
+    /// The deployment.
+    pub deployment: String,
+    /// The queue item id (for a duplicate: the item that already has the record id).
+    pub item: String,
+    /// `queued`, or for a duplicate where the earlier one is: `pending`, `delivered`,
+    /// `dead-lettered`.
+    pub status: &'static str,
+}
+
+/// Splits a request body into JSON values: a JSON array, or one JSON object per line.
+pub fn parse_body(body: &[u8], max_records: usize) -> Result<Vec<Json>, IngestError> {
+    let text =
+        std::str::from_utf8(body).map_err(|e| IngestError::Malformed(format!("not UTF-8: {e}")))?;
+    let trimmed = text.trim_start();
+    let values: Vec<Json> = if trimmed.starts_with('[') {
+        let values: Vec<Json> = serde_json::from_str(trimmed)
+            .map_err(|e| IngestError::Malformed(format!("invalid JSON array: {e}")))?;
+        check_count(values.len(), max_records)?;
+        values
+    } else {
+        let lines: Vec<(usize, &str)> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| (i + 1, l.trim()))
+            .filter(|(_, l)| !l.is_empty())
+            .collect();
+        check_count(lines.len(), max_records)?;
+        lines
+            .into_iter()
+            .map(|(n, line)| {
+                serde_json::from_str(line)
+                    .map_err(|e| IngestError::Malformed(format!("line {n}: invalid JSON: {e}")))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    if values.is_empty() {
+        return Err(IngestError::Malformed("no records".to_owned()));
+    }
+    Ok(values)
+}
+
+fn check_count(got: usize, max: usize) -> Result<(), IngestError> {
+    if got > max {
+        return Err(IngestError::TooManyRecords { got, max });
+    }
+    Ok(())
+}
+
+impl Pipeline {
+    /// Checks `token` against the tenant's ingest token (constant time).
+    pub fn authenticate(&self, tenant: &str, token: Option<&str>) -> Result<(), IngestError> {
+        let t = self
+            .inner
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| IngestError::UnknownTenant(tenant.to_owned()))?;
+        match token {
+            Some(token) if constant_time_eq(token.as_bytes(), t.ingest_token.as_bytes()) => Ok(()),
+            _ => Err(IngestError::Unauthorized(tenant.to_owned())),
+        }
+    }
+
+    /// Enqueues `records` for `tenant`'s lanes, all or nothing, and returns once they are
+    /// durable. The caller has authenticated the request.
+    pub async fn ingest(&self, tenant: &str, records: &[Json]) -> Result<Receipt, IngestError> {
+        let t = self
+            .inner
+            .tenants
+            .get(tenant)
+            .ok_or_else(|| IngestError::UnknownTenant(tenant.to_owned()))?;
+        check_count(records.len(), self.inner.settings.max_batch_records)?;
+        let now = now_ms();
+        let mut problems = Vec::new();
+        let mut planned = Vec::with_capacity(records.len());
+        for (index, json) in records.iter().enumerate() {
+            let id = json.get("id").and_then(Json::as_str).map(str::to_owned);
+            let record = match record_from_json(json) {
+                Ok(r) => r,
+                Err(e) => {
+                    problems.push(RecordProblem {
+                        index,
+                        id,
+                        field: e.field,
+                        reason: e.reason,
+                    });
+                    continue;
+                }
+            };
+            let lanes: Vec<_> = t
+                .lanes
+                .iter()
+                .filter(|l| l.kinds.contains(&record.kind))
+                .cloned()
+                .collect();
+            if lanes.is_empty() {
+                problems.push(RecordProblem {
+                    index,
+                    id,
+                    field: "kind".to_owned(),
+                    reason: format!(
+                        "no deployment of tenant {tenant:?} takes kind {:?}",
+                        record.kind
+                    ),
+                });
+                continue;
+            }
+            let trace_id = uuid::Uuid::new_v4().simple().to_string();
+            let body = Envelope::new(json.clone(), trace_id.clone(), now).encode();
+            planned.push((record.id, trace_id, lanes, body));
+        }
+        if !problems.is_empty() {
+            return Err(IngestError::Invalid(problems));
+        }
+
+        let scopes: Vec<Vec<Scope>> = planned
+            .iter()
+            .map(|(_, _, lanes, _)| lanes.iter().map(|l| l.scope()).collect())
+            .collect();
+        let mut items = Vec::new();
+        for ((id, _, _, body), scopes) in planned.iter().zip(&scopes) {
+            for lane in scopes {
+                items.push(NewItem {
+                    lane,
+                    record_id: id,
+                    body,
+                    due_ms: now,
+                });
+            }
+        }
+        let store = self.inner.store.clone();
+        let outcomes = store
+            .enqueue(&items)
+            .map_err(|e| IngestError::Storage(e.to_string()))?;
+        self.inner
+            .committer
+            .durable()
+            .await
+            .map_err(IngestError::Storage)?;
+        self.wake();
+
+        let mut outcomes = outcomes.into_iter();
+        let mut receipt = Receipt {
+            records: Vec::with_capacity(planned.len()),
+        };
+        for (id, trace_id, lanes, _) in planned {
+            let mut deliveries = Vec::with_capacity(lanes.len());
+            for lane in lanes {
+                let (item, status) = match outcomes.next() {
+                    Some(Enqueued::New(item)) => {
+                        Metrics::inc(&self.inner.metrics.enqueued);
+                        (item, "queued")
+                    }
+                    Some(Enqueued::Duplicate { id, state }) => {
+                        Metrics::inc(&self.inner.metrics.duplicates);
+                        (id, state.as_str())
+                    }
+                    None => {
+                        return Err(IngestError::Storage(
+                            "store returned too few results".into(),
+                        ));
+                    }
+                };
+                deliveries.push(DeliveryReceipt {
+                    deployment: lane.name.clone(),
+                    item: item.to_string(),
+                    status,
+                });
+            }
+            receipt.records.push(RecordReceipt {
+                id,
+                trace_id,
+                deliveries,
+            });
+        }
+        Ok(receipt)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_arrays_and_ndjson_and_counts_before_parsing_records() {
+        assert_eq!(parse_body(b"[{\"a\":1},{\"b\":2}]", 10).unwrap().len(), 2);
+        assert_eq!(
+            parse_body(b"{\"a\":1}\n\n{\"b\":2}\r\n", 10).unwrap().len(),
+            2
+        );
+        assert!(matches!(
+            parse_body(b"{}\n{}\n{}", 2),
+            Err(IngestError::TooManyRecords { got: 3, max: 2 })
+        ));
+        assert!(
+            matches!(parse_body(b"{}\n{oops", 10), Err(IngestError::Malformed(m)) if m.contains("line 2"))
+        );
+        assert!(matches!(
+            parse_body(b"  ", 10),
+            Err(IngestError::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_body(b"\xff", 10),
+            Err(IngestError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn compares_tokens_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

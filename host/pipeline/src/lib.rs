@@ -1,0 +1,42 @@
+//! Switchboard's durable delivery pipeline.
+//!
+//! - **Ingest** ([`Pipeline::ingest`]): records are checked, fanned out to every lane
+//!   (deployment) of the tenant that takes their kind, enqueued all or nothing, and
+//!   acknowledged only after a flush shared with concurrent requests ([`Committer`]).
+//! - **Workers** ([`Pipeline::run_workers`]): lease due items lane by lane, run one attempt
+//!   each in a fresh connector instance, audit it, then ack, schedule a durable retry
+//!   (backoff with full jitter, honouring retry-after, bounded by attempts and age), or
+//!   dead-letter it with a reason tag.
+//! - **DLQ** ([`Pipeline::dlq_list`] and friends): list, show, edit, replay, resolve; a new
+//!   entry raises an alert ([`Alerts`]).
+//! - **Audit** ([`Audit`]): one entry per attempt and per operator action.
+//!
+//! The queue is any [`DeliveryStore`](switchboard_storage::delivery::DeliveryStore); this
+//! crate never touches sled.
+
+#![warn(missing_docs)]
+
+mod alerts;
+mod audit;
+mod clock;
+mod commit;
+mod dlq;
+mod envelope;
+mod ingest;
+mod metrics;
+mod pipeline;
+mod policy;
+mod process;
+pub mod reason;
+mod worker;
+
+pub use alerts::Alerts;
+pub use audit::{Audit, AuditEvent};
+pub use clock::now_ms;
+pub use commit::{CommitMode, Committer};
+pub use dlq::{DeadLetterView, DlqError, ReplaySummary};
+pub use envelope::Envelope;
+pub use ingest::{DeliveryReceipt, IngestError, Receipt, RecordProblem, RecordReceipt, parse_body};
+pub use metrics::Metrics;
+pub use pipeline::{Lane, Pipeline, Settings, Tenant};
+pub use policy::DeliveryPolicy;

@@ -1,0 +1,176 @@
+//! The pipeline: tenants, their deployments (lanes), the store, and the shared services
+//! (group commit, audit, alerts, metrics) that ingest, workers and DLQ tools use.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use switchboard_runtime::Deployment;
+use switchboard_storage::Scope;
+use switchboard_storage::delivery::DeliveryStore;
+use tokio::sync::Notify;
+
+use crate::alerts::Alerts;
+use crate::audit::Audit;
+use crate::commit::{CommitMode, Committer};
+use crate::metrics::Metrics;
+use crate::policy::DeliveryPolicy;
+
+/// One deployment of one tenant: a connector, its queue, and its retry policy.
+pub struct Lane {
+    /// The tenant.
+    pub tenant: String,
+    /// The deployment's name in the config (the queue's name).
+    pub name: String,
+    /// The deployed connector.
+    pub deployment: Deployment,
+    /// Record kinds this lane takes.
+    pub kinds: Vec<String>,
+    /// Retry limits.
+    pub policy: DeliveryPolicy,
+}
+
+impl Lane {
+    /// The queue this lane reads: (tenant, deployment name).
+    pub fn scope(&self) -> Scope {
+        Scope::new(self.tenant.clone(), self.name.clone())
+    }
+
+    /// `name@version` of the connector.
+    pub fn connector_label(&self) -> String {
+        let d = self.deployment.descriptor();
+        format!("{}@{}", d.name, d.version)
+    }
+}
+
+/// A tenant: its ingest token and its lanes.
+pub struct Tenant {
+    /// The token ingest requests must present (`Authorization: Bearer ...`).
+    pub ingest_token: String,
+    /// Its deployments.
+    pub lanes: Vec<Arc<Lane>>,
+}
+
+/// Knobs of the pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Records processed at once.
+    pub concurrency: usize,
+    /// How long a lease lasts; stretched per lane to twice the connector's wall timeout.
+    pub lease: Duration,
+    /// How often idle workers look for due records.
+    pub poll_interval: Duration,
+    /// Most records in one ingest request.
+    pub max_batch_records: usize,
+    /// Longest CRM body excerpt in the audit log, in bytes.
+    pub excerpt_bytes: usize,
+    /// Group commit or one flush per request.
+    pub commit_mode: CommitMode,
+    /// On shutdown, how long in-flight attempts may finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            concurrency: 16,
+            lease: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(50),
+            max_batch_records: 1000,
+            excerpt_bytes: 1024,
+            commit_mode: CommitMode::Group,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The delivery pipeline. Cheap to clone.
+#[derive(Clone)]
+pub struct Pipeline {
+    pub(crate) inner: Arc<Shared>,
+}
+
+pub(crate) struct Shared {
+    pub(crate) store: Arc<dyn DeliveryStore>,
+    pub(crate) audit: Audit,
+    pub(crate) tenants: BTreeMap<String, Tenant>,
+    pub(crate) lanes: Vec<Arc<Lane>>,
+    pub(crate) committer: Committer,
+    pub(crate) alerts: Alerts,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) settings: Settings,
+    /// Wakes idle workers when records arrive.
+    pub(crate) wake: Notify,
+}
+
+impl Pipeline {
+    /// A pipeline over `store` and `audit` for `tenants`. Must be called inside a tokio
+    /// runtime (it starts the group-commit task).
+    pub fn new(
+        store: Arc<dyn DeliveryStore>,
+        audit: Audit,
+        tenants: BTreeMap<String, Tenant>,
+        alerts: Alerts,
+        metrics: Arc<Metrics>,
+        settings: Settings,
+    ) -> Self {
+        let lanes = tenants
+            .values()
+            .flat_map(|t| t.lanes.iter().cloned())
+            .collect();
+        let committer = Committer::start(store.clone(), settings.commit_mode);
+        Self {
+            inner: Arc::new(Shared {
+                store,
+                audit,
+                tenants,
+                lanes,
+                committer,
+                alerts,
+                metrics,
+                settings,
+                wake: Notify::new(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn DeliveryStore> {
+        &self.inner.store
+    }
+
+    /// The audit trail.
+    pub fn audit(&self) -> &Audit {
+        &self.inner.audit
+    }
+
+    /// Every lane of every tenant.
+    pub fn lanes(&self) -> &[Arc<Lane>] {
+        &self.inner.lanes
+    }
+
+    /// The counters.
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The counters as Prometheus text.
+    pub fn metrics_text(&self) -> String {
+        self.inner.metrics.render(self.inner.committer.flushes())
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Whether `tenant` exists.
+    pub fn has_tenant(&self, tenant: &str) -> bool {
+        self.inner.tenants.contains_key(tenant)
+    }
+
+    /// Wakes idle workers (new or replayed records).
+    pub(crate) fn wake(&self) {
+        self.inner.wake.notify_waiters();
+    }
+}

@@ -1,0 +1,37 @@
+//! `GET /healthz`, `GET /metrics`, `GET /v1/status`.
+
+use hyper::StatusCode;
+use serde_json::json;
+
+use super::Ctx;
+use crate::reply::{self, Reply};
+
+pub(crate) fn health() -> Reply {
+    reply::text(StatusCode::OK, "ok\n".to_owned())
+}
+
+pub(crate) fn metrics(ctx: &Ctx) -> Reply {
+    reply::text(StatusCode::OK, ctx.pipeline.metrics_text())
+}
+
+/// Every lane: its connector, queued records and when the next one is due.
+pub(crate) fn status(ctx: &Ctx) -> Reply {
+    let store = ctx.pipeline.store();
+    let lanes: Vec<_> = ctx
+        .pipeline
+        .lanes()
+        .iter()
+        .map(|lane| {
+            let scope = lane.scope();
+            json!({
+                "tenant": lane.tenant,
+                "deployment": lane.name,
+                "connector": lane.connector_label(),
+                "kinds": lane.kinds,
+                "pending": store.pending(&scope).ok(),
+                "next_due_ms": store.next_due(&scope).ok().flatten(),
+            })
+        })
+        .collect();
+    reply::json(StatusCode::OK, &json!({ "lanes": lanes }))
+}

@@ -1,0 +1,127 @@
+//! Builds the running pieces from a loaded `switchboard.toml`: storage, runtime, every
+//! deployment (connector loaded, manifest applied, secrets resolved), and the pipeline.
+//! Any failure names the tenant and deployment it belongs to.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use switchboard_config::ServeConfig;
+use switchboard_pipeline::{
+    Alerts, Audit, CommitMode, DeliveryPolicy, Lane, Metrics, Pipeline, Settings, Tenant,
+};
+use switchboard_runtime::{Deployment, Runtime, RuntimeOptions};
+use switchboard_storage::Storage;
+use switchboard_storage::delivery::DeliveryStore;
+
+/// Everything `serve` runs.
+pub struct Assembled {
+    /// The pipeline.
+    pub pipeline: Pipeline,
+    /// The admin token, if configured.
+    pub admin_token: Option<String>,
+    /// The storage (for retention and the final flush).
+    pub storage: Storage,
+}
+
+/// Opens storage, loads every deployment and builds the pipeline. Needs a tokio runtime.
+pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::Result<Assembled> {
+    let dir = &config.storage.dir;
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating storage dir {:?}", dir.display()))?;
+    let storage = Storage::open(&dir.join("store"))
+        .with_context(|| format!("opening storage in {:?}", dir.display()))?;
+    let runtime = Runtime::new(
+        RuntimeOptions::with_cache_dir(dir.join("cache")),
+        storage.clone(),
+    )?;
+
+    let mut tenants = BTreeMap::new();
+    for (name, t) in &config.tenants {
+        let ingest_token = t
+            .resolve_ingest_token()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut lanes = Vec::new();
+        for (dep_name, d) in &t.deployments {
+            let what = format!("tenant {name:?}, deployment {dep_name:?}");
+            let loaded = runtime
+                .load(&d.wasm)
+                .await
+                .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
+            let deployment = Deployment::new(
+                &runtime,
+                name,
+                loaded,
+                &d.manifest,
+                &d.manifest_path.display().to_string(),
+            )
+            .with_context(|| format!("{what}: deploying"))?;
+            let offered = &deployment.descriptor().record_kinds;
+            let kinds = match &d.kinds {
+                None => offered.clone(),
+                Some(kinds) => {
+                    if let Some(k) = kinds.iter().find(|k| !offered.contains(k)) {
+                        bail!(
+                            "{what}: key \"tenants.{name}.deployments.{dep_name}.kinds\": connector {:?} does not take kind {k:?} (it takes {offered:?})",
+                            deployment.descriptor().name
+                        );
+                    }
+                    kinds.clone()
+                }
+            };
+            let policy = DeliveryPolicy::from(&config.delivery_policy(d));
+            tracing::info!(tenant = %name, deployment = %dep_name,
+                connector = %deployment.descriptor().name, version = %deployment.descriptor().version,
+                ?kinds, "deployment loaded");
+            lanes.push(Arc::new(Lane {
+                tenant: name.clone(),
+                name: dep_name.clone(),
+                deployment,
+                kinds,
+                policy,
+            }));
+        }
+        tenants.insert(
+            name.clone(),
+            Tenant {
+                ingest_token,
+                lanes,
+            },
+        );
+    }
+
+    let metrics = Arc::new(Metrics::default());
+    let alerts = Alerts::new(
+        metrics.clone(),
+        config.dlq.webhook_url.as_deref(),
+        config.dlq.webhook_timeout(),
+    )
+    .map_err(|e| anyhow::anyhow!("key \"dlq.webhook_url\": {e}"))?;
+    let settings = Settings {
+        concurrency: usize::try_from(config.workers.concurrency).unwrap_or(16),
+        lease: config.workers.lease(),
+        poll_interval: config.workers.poll_interval(),
+        max_batch_records: usize::try_from(config.server.max_batch_records).unwrap_or(1000),
+        excerpt_bytes: usize::try_from(config.audit.excerpt_bytes).unwrap_or(1024),
+        commit_mode,
+        shutdown_grace: config.server.shutdown_grace(),
+    };
+    let store: Arc<dyn DeliveryStore> = Arc::new(storage.delivery());
+    let pipeline = Pipeline::new(
+        store,
+        Audit::new(storage.audit()),
+        tenants,
+        alerts,
+        metrics,
+        settings,
+    );
+    let admin_token = config
+        .server
+        .resolve_admin_token()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Assembled {
+        pipeline,
+        admin_token,
+        storage,
+    })
+}

@@ -1,0 +1,124 @@
+//! `switchboard serve`: the long-running host.
+//!
+//! [`run`] loads everything `switchboard.toml` names, then runs three things until a
+//! shutdown signal: the HTTP API (ingest, DLQ, audit, status; see `docs/openapi.yaml`), the
+//! workers, and audit retention. On shutdown it stops accepting requests and new work,
+//! lets in-flight attempts finish for the grace period, gives back the leases of the rest,
+//! flushes, and returns.
+
+#![warn(missing_docs)]
+
+mod api;
+mod assemble;
+mod http;
+mod reply;
+mod request;
+mod retention;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use switchboard_config::ServeConfig;
+pub use switchboard_pipeline::CommitMode;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use assemble::{Assembled, assemble};
+
+/// Runs the host for `config` until `shutdown` resolves. `on_listening` is told the bound
+/// address once the API accepts connections.
+pub async fn run(
+    config: &ServeConfig,
+    commit_mode: CommitMode,
+    shutdown: impl std::future::Future<Output = ()>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    run_with(
+        config,
+        RunOptions {
+            commit_mode,
+            ..RunOptions::default()
+        },
+        shutdown,
+        on_listening,
+    )
+    .await
+}
+
+/// How [`run_with`] runs the host, beyond what the config says.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Group commit (the default) or one flush per request.
+    pub commit_mode: CommitMode,
+    /// Whether to start the delivery workers (default `true`). Benchmarks turn them off to
+    /// measure ingest alone; records then stay queued for a later run.
+    pub workers: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self {
+            commit_mode: CommitMode::Group,
+            workers: true,
+        }
+    }
+}
+
+/// [`run`] with [`RunOptions`].
+pub async fn run_with(
+    config: &ServeConfig,
+    options: RunOptions,
+    shutdown: impl std::future::Future<Output = ()>,
+    on_listening: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let commit_mode = options.commit_mode;
+    let Assembled {
+        pipeline,
+        admin_token,
+        storage,
+    } = assemble(config, commit_mode).await?;
+    let listener = TcpListener::bind(config.server.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "key \"server.listen\": cannot listen on {}",
+                config.server.listen
+            )
+        })?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    let ctx = Arc::new(api::Ctx {
+        pipeline: pipeline.clone(),
+        admin_token,
+        max_body_bytes: usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX),
+    });
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let server = tokio::spawn(http::serve(listener, ctx, stop_rx.clone()));
+    let workers = {
+        let pipeline = pipeline.clone();
+        let stop = stop_rx.clone();
+        let start = options.workers;
+        tokio::spawn(async move {
+            if start {
+                pipeline.run_workers(stop).await;
+            }
+        })
+    };
+    let retention = tokio::spawn(retention::run(
+        pipeline.audit().clone(),
+        config.audit.retention(),
+        stop_rx,
+    ));
+    tracing::info!(%addr, "switchboard is serving");
+    on_listening(addr);
+
+    shutdown.await;
+    tracing::info!("shutting down: no new requests or work");
+    stop_tx.send_replace(true);
+    let _ = server.await;
+    let _ = workers.await;
+    let _ = retention.await;
+    storage.flush().await.context("final flush")?;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}

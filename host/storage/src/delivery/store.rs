@@ -1,0 +1,290 @@
+//! [`SledDeliveryStore`]: the sled implementation of [`DeliveryStore`].
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use sled::{Db, Tree};
+
+use super::wal::{LoggedItem, Wal};
+use super::{
+    DeadLetter, DeliveryError, DeliveryStore, DlqFilter, Enqueued, KeyState, Lease, Leased,
+    NewDeadLetter, NewItem, dlq, queue,
+};
+use crate::scope::Scope;
+
+/// The tree holding every delivery row (see `codec` for the layout).
+pub(crate) const DELIVERY_TREE: &str = "delivery";
+
+/// Delivery queues and the DLQ in one sled tree. Cheap to clone; clones share one writer
+/// lock, so every state change (read, check, write) is serialized and applied as one
+/// atomic sled batch. Reads that only list take no lock.
+#[derive(Debug, Clone)]
+pub struct SledDeliveryStore {
+    inner: Arc<Inner>,
+    applier: Option<Arc<Applier>>,
+}
+
+#[derive(Debug)]
+pub(super) struct Inner {
+    pub(super) db: Db,
+    pub(super) tree: Tree,
+    write: Mutex<()>,
+    /// The ingest log, when the store has a directory (see `wal`).
+    pub(super) wal: Option<Wal>,
+    /// Logged items not yet in sled: record-id key → item id.
+    unapplied: Mutex<HashMap<Vec<u8>, u64>>,
+    /// Signalled whenever logged items reach sled.
+    applied: Condvar,
+}
+
+/// Longest a lease waits for a lane's logged items to reach sled.
+const APPLY_WAIT: Duration = Duration::from_millis(200);
+
+/// The log size at which the applier, once idle, flushes sled and empties the log.
+const TRUNCATE_AT: u64 = 32 << 20;
+
+/// The thread that moves logged items into sled. Dropping the last handle lets it apply
+/// what it has left and waits for it, so the database is closed when the store is.
+#[derive(Debug)]
+struct Applier {
+    tx: Mutex<Option<Sender<Vec<LoggedItem>>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Applier {
+    fn drop(&mut self) {
+        lock(&self.tx).take();
+        if let Some(thread) = lock(&self.thread).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Inner {
+    /// The writer lock. A panic while it was held cannot leave half a change (changes are
+    /// single batches), so a poisoned lock is taken over.
+    pub(super) fn lock(&self) -> MutexGuard<'_, ()> {
+        lock(&self.write)
+    }
+
+    /// Logged items not yet in sled.
+    pub(super) fn unapplied(&self) -> MutexGuard<'_, HashMap<Vec<u8>, u64>> {
+        lock(&self.unapplied)
+    }
+
+    /// Waits (briefly) until no logged item of the lane with record-id prefix `prefix` is
+    /// still on its way into sled, so a lease sees every item enqueued before it.
+    pub(super) fn wait_applied(&self, prefix: &[u8]) {
+        let deadline = Instant::now() + APPLY_WAIT;
+        let mut unapplied = self.unapplied();
+        while unapplied.keys().any(|k| k.starts_with(prefix)) {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return;
+            };
+            unapplied = self
+                .applied
+                .wait_timeout(unapplied, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// A fresh id, unique in this database.
+    pub(super) fn next_id(&self) -> Result<u64, DeliveryError> {
+        // sled ids start at 0; keep 0 free to mean "none".
+        Ok(self.db.generate_id()? + 1)
+    }
+}
+
+impl SledDeliveryStore {
+    /// A store over `tree`. With `wal`, new items go through the ingest log at that path:
+    /// what the log holds from a previous run is applied to sled first.
+    pub(crate) fn new(db: Db, tree: Tree, wal: Option<&Path>) -> Result<Self, DeliveryError> {
+        let (wal, logged) = match wal {
+            Some(path) => {
+                let (wal, logged) = Wal::open(path)?;
+                (Some(wal), logged)
+            }
+            None => (None, Vec::new()),
+        };
+        let inner = Arc::new(Inner {
+            db,
+            tree,
+            write: Mutex::new(()),
+            wal,
+            unapplied: Mutex::new(HashMap::new()),
+            applied: Condvar::new(),
+        });
+        let Some(wal) = &inner.wal else {
+            return Ok(Self {
+                inner,
+                applier: None,
+            });
+        };
+        if !logged.is_empty() {
+            queue::apply_items(&inner, &logged)?;
+            inner.db.flush()?;
+        }
+        wal.truncate()?;
+        let (tx, rx) = channel();
+        let worker = inner.clone();
+        let thread = std::thread::Builder::new()
+            .name("switchboard-ingest-applier".into())
+            .spawn(move || apply_loop(&worker, &rx))
+            .map_err(|e| DeliveryError::Storage(format!("cannot start the ingest applier: {e}")))?;
+        Ok(Self {
+            inner,
+            applier: Some(Arc::new(Applier {
+                tx: Mutex::new(Some(tx)),
+                thread: Mutex::new(Some(thread)),
+            })),
+        })
+    }
+}
+
+/// Applies logged items to sled as they come; when idle with a large log, flushes sled and
+/// empties the log (holding the writer lock, so no item is logged meanwhile).
+fn apply_loop(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
+    while let Ok(mut items) = rx.recv() {
+        while let Ok(more) = rx.try_recv() {
+            items.extend(more);
+            if items.len() >= 4096 {
+                break;
+            }
+        }
+        apply_or_log(inner, &items);
+        let large = inner.wal.as_ref().is_some_and(|w| w.len() >= TRUNCATE_AT);
+        if large {
+            let _guard = inner.lock();
+            while let Ok(more) = rx.try_recv() {
+                apply_or_log(inner, &more);
+            }
+            let result = inner
+                .db
+                .flush()
+                .map_err(DeliveryError::from)
+                .and_then(|_| inner.wal.as_ref().map_or(Ok(()), Wal::truncate));
+            if let Err(e) = result {
+                eprintln!("switchboard: could not empty the ingest log (it keeps growing): {e}");
+            }
+        }
+    }
+}
+
+/// Applies items and forgets them as unapplied. A failure leaves them in the log, which is
+/// applied again at the next start.
+fn apply_or_log(inner: &Inner, items: &[LoggedItem]) {
+    match queue::apply_items(inner, items) {
+        Ok(()) => {
+            let mut unapplied = inner.unapplied();
+            for item in items {
+                unapplied.remove(&super::codec::record_key(&item.lane, &item.record_id));
+            }
+            inner.applied.notify_all();
+        }
+        Err(e) => eprintln!("switchboard: could not apply logged items to the queue: {e}"),
+    }
+}
+
+impl DeliveryStore for SledDeliveryStore {
+    fn enqueue(&self, items: &[NewItem<'_>]) -> Result<Vec<Enqueued>, DeliveryError> {
+        match &self.applier {
+            Some(applier) => {
+                let tx = lock(&applier.tx);
+                queue::enqueue(&self.inner, items, tx.as_ref())
+            }
+            None => queue::enqueue(&self.inner, items, None),
+        }
+    }
+
+    fn sync_enqueued(&self) -> Result<(), DeliveryError> {
+        match &self.inner.wal {
+            Some(wal) => wal.sync(),
+            None => self.flush(),
+        }
+    }
+
+    fn flush(&self) -> Result<(), DeliveryError> {
+        self.inner.db.flush()?;
+        if let Some(wal) = &self.inner.wal {
+            wal.sync()?;
+        }
+        Ok(())
+    }
+
+    fn lease(
+        &self,
+        lane: &Scope,
+        now_ms: u64,
+        lease_ms: u64,
+        max: usize,
+    ) -> Result<Vec<Leased>, DeliveryError> {
+        queue::lease(&self.inner, lane, now_ms, lease_ms, max)
+    }
+
+    fn ack(&self, lease: &Lease) -> Result<(), DeliveryError> {
+        queue::ack(&self.inner, lease)
+    }
+
+    fn retry_later(&self, lease: &Lease, due_ms: u64, body: &[u8]) -> Result<(), DeliveryError> {
+        queue::requeue(&self.inner, lease, due_ms, Some(body))
+    }
+
+    fn release(&self, lease: &Lease, now_ms: u64) -> Result<(), DeliveryError> {
+        queue::requeue(&self.inner, lease, now_ms, None)
+    }
+
+    fn dead_letter(&self, lease: &Lease, letter: NewDeadLetter<'_>) -> Result<u64, DeliveryError> {
+        dlq::dead_letter(&self.inner, lease, letter)
+    }
+
+    fn release_all_leases(&self, now_ms: u64) -> Result<usize, DeliveryError> {
+        queue::release_all(&self.inner, now_ms)
+    }
+
+    fn pending(&self, lane: &Scope) -> Result<usize, DeliveryError> {
+        queue::pending(&self.inner, lane)
+    }
+
+    fn next_due(&self, lane: &Scope) -> Result<Option<u64>, DeliveryError> {
+        queue::next_due(&self.inner, lane)
+    }
+
+    fn key_state(&self, lane: &Scope, record_id: &str) -> Result<Option<KeyState>, DeliveryError> {
+        queue::key_state(&self.inner, lane, record_id)
+    }
+
+    fn dlq_list(&self, filter: &DlqFilter) -> Result<Vec<DeadLetter>, DeliveryError> {
+        dlq::list(&self.inner, filter)
+    }
+
+    fn dlq_get(&self, id: u64) -> Result<Option<DeadLetter>, DeliveryError> {
+        dlq::get(&self.inner, id)
+    }
+
+    fn dlq_edit(&self, id: u64, body: &[u8]) -> Result<(), DeliveryError> {
+        dlq::edit(&self.inner, id, body)
+    }
+
+    fn dlq_replay(
+        &self,
+        id: u64,
+        now_ms: u64,
+        note: &str,
+        item_body: &dyn Fn(&DeadLetter) -> Result<Vec<u8>, String>,
+    ) -> Result<u64, DeliveryError> {
+        dlq::replay(&self.inner, id, now_ms, note, item_body)
+    }
+
+    fn dlq_resolve(&self, id: u64, now_ms: u64, note: &str) -> Result<(), DeliveryError> {
+        dlq::resolve(&self.inner, id, now_ms, note)
+    }
+}
