@@ -19,6 +19,7 @@ listen = "127.0.0.1:8080"
 max_batch_records = 1000
 max_body_bytes = 8388608
 shutdown_grace_ms = 10000
+admin_token = { env = "SWITCHBOARD_ADMIN_TOKEN" }
 
 [workers]
 concurrency = 16
@@ -938,12 +939,12 @@ fn the_documented_examples_are_valid() {
         "docs and COMPLETE differ"
     );
 
-    // Its documented error: an empty `wasm` on line 33.
+    // Its documented error: an empty `wasm` on line 34.
     let text = blocks[0].replace("wasm = \"connectors/hubspot.wasm\"", "wasm = \"\"");
     assert_eq!(
         ServeConfig::parse(&text, "switchboard.toml")
             .unwrap_err()
             .to_string(),
-        "switchboard.toml: key \"tenants.acme.deployments.hubspot.wasm\": must not be empty (line 33, column 8)"
+        "switchboard.toml: key \"tenants.acme.deployments.hubspot.wasm\": must not be empty (line 34, column 8)"
     );
 }

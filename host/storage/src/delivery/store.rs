@@ -39,6 +39,8 @@ pub(super) struct Inner {
     unapplied: Mutex<HashMap<Vec<u8>, u64>>,
     /// Signalled whenever logged items reach sled.
     applied: Condvar,
+    /// Log size at which the idle applier empties the log.
+    truncate_at: u64,
 }
 
 /// Longest a lease waits for a lane's logged items to reach sled.
@@ -108,6 +110,15 @@ impl SledDeliveryStore {
     /// A store over `tree`. With `wal`, new items go through the ingest log at that path:
     /// what the log holds from a previous run is applied to sled first.
     pub(crate) fn new(db: Db, tree: Tree, wal: Option<&Path>) -> Result<Self, DeliveryError> {
+        Self::with_truncate_at(db, tree, wal, TRUNCATE_AT)
+    }
+
+    fn with_truncate_at(
+        db: Db,
+        tree: Tree,
+        wal: Option<&Path>,
+        truncate_at: u64,
+    ) -> Result<Self, DeliveryError> {
         let (wal, logged) = match wal {
             Some(path) => {
                 let (wal, logged) = Wal::open(path)?;
@@ -122,6 +133,7 @@ impl SledDeliveryStore {
             wal,
             unapplied: Mutex::new(HashMap::new()),
             applied: Condvar::new(),
+            truncate_at,
         });
         let Some(wal) = &inner.wal else {
             return Ok(Self {
@@ -131,7 +143,7 @@ impl SledDeliveryStore {
         };
         if !logged.is_empty() {
             queue::apply_items(&inner, &logged)?;
-            inner.db.flush()?;
+            persist_sled(&inner)?;
         }
         wal.truncate()?;
         let (tx, rx) = channel();
@@ -161,22 +173,40 @@ fn apply_loop(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
             }
         }
         apply_or_log(inner, &items);
-        let large = inner.wal.as_ref().is_some_and(|w| w.len() >= TRUNCATE_AT);
+        let large = inner
+            .wal
+            .as_ref()
+            .is_some_and(|w| w.len() >= inner.truncate_at);
         if large {
             let _guard = inner.lock();
             while let Ok(more) = rx.try_recv() {
                 apply_or_log(inner, &more);
             }
-            let result = inner
-                .db
-                .flush()
-                .map_err(DeliveryError::from)
-                .and_then(|_| inner.wal.as_ref().map_or(Ok(()), Wal::truncate));
+            let result =
+                persist_sled(inner).and_then(|()| inner.wal.as_ref().map_or(Ok(()), Wal::truncate));
             if let Err(e) = result {
                 eprintln!("switchboard: could not empty the ingest log (it keeps growing): {e}");
             }
         }
     }
+}
+
+/// Makes sled's state durable before the ingest log is emptied: sled's flush, then an
+/// `fsync` of its data file. sled 0.34's flush only `sync_file_range`s what it wrote, which
+/// is not a power-loss guarantee; the log's entries are, so they must not be dropped on less.
+fn persist_sled(inner: &Inner) -> Result<(), DeliveryError> {
+    inner.db.flush()?;
+    if let Some(dir) = inner.wal.as_ref().and_then(Wal::dir) {
+        for file in ["db", "conf"] {
+            let path = dir.join(file);
+            if let Ok(f) = std::fs::File::open(&path) {
+                f.sync_all().map_err(|e| {
+                    DeliveryError::Storage(format!("cannot sync {:?}: {e}", path.display()))
+                })?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies items and forgets them as unapplied. A failure leaves them in the log, which is
@@ -286,5 +316,52 @@ impl DeliveryStore for SledDeliveryStore {
 
     fn dlq_resolve(&self, id: u64, now_ms: u64, note: &str) -> Result<(), DeliveryError> {
         dlq::resolve(&self.inner, id, now_ms, note)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::delivery::{DeliveryStore, NewItem};
+    use crate::scope::Scope;
+
+    fn open(dir: &Path, truncate_at: u64) -> SledDeliveryStore {
+        let db = sled::Config::new().path(dir).open().unwrap();
+        let tree = db.open_tree(DELIVERY_TREE).unwrap();
+        SledDeliveryStore::with_truncate_at(db, tree, Some(&dir.join("ingest.wal")), truncate_at)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_log_is_emptied_once_its_items_are_in_sled_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let lane = Scope::new("acme", "hubspot");
+        let ids: Vec<String> = (0..300).map(|i| format!("r{i}")).collect();
+        {
+            let store = open(dir.path(), 4096);
+            for chunk in ids.chunks(30) {
+                let items: Vec<NewItem<'_>> = chunk
+                    .iter()
+                    .map(|id| NewItem {
+                        lane: &lane,
+                        record_id: id,
+                        body: &[7; 100],
+                        due_ms: 0,
+                    })
+                    .collect();
+                store.enqueue(&items).unwrap();
+                store.sync_enqueued().unwrap();
+            }
+            let wal = store.inner.wal.as_ref().unwrap();
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while !(wal.len() < 4096 && store.inner.unapplied().is_empty()) {
+                assert!(Instant::now() < deadline, "the log was never emptied");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(store.pending(&lane).unwrap(), 300);
+        }
+        let store = open(dir.path(), 4096);
+        assert_eq!(store.pending(&lane).unwrap(), 300);
+        assert_eq!(store.lease(&lane, 0, 1000, 1000).unwrap().len(), 300);
     }
 }

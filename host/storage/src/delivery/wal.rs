@@ -99,6 +99,11 @@ impl Wal {
         file.sync_all().map_err(|e| self.error("cannot sync", e))
     }
 
+    /// The directory the log is in (the database directory).
+    pub(super) fn dir(&self) -> Option<&Path> {
+        self.path.parent()
+    }
+
     /// Bytes in the file (its length).
     pub(super) fn len(&self) -> u64 {
         lock(&self.file).metadata().map(|m| m.len()).unwrap_or(0)
