@@ -108,7 +108,7 @@ print(f"\nDead-letter queue, {len(dlq['entries'])} entries:")
 for e in dlq["entries"]:
     print(f"  #{e['id']} {e['record_id']}: {e['reason']}: {e['envelope'].get('detail', '')}")
 reasons = sorted((e["record_id"], e["reason"]) for e in dlq["entries"])
-if reasons != [("call-012", "validation"), ("call-013", "validation")]:
+if reasons != [("call-012", "validation"), ("call-013", "field-removed")]:
     sys.exit(f"unexpected dead letters: {reasons}")
 
 retried = {}
@@ -130,7 +130,7 @@ for e in reversed(entries):
     if e.get("crm_status"):
         line += f", CRM answered {e['crm_status']}"
     if e.get("next_retry_ms"):
-        line += f", next try at {e['next_retry_ms']} ms"
+        line += f", next try {e['next_retry_ms'] - e['time_ms']} ms later (backoff with jitter)"
     print(line)
     for r in e.get("requests", []):
         print(f"      {r}")

@@ -26,9 +26,29 @@ pub fn rate_limited_daily(retry_after_ms: Option<u64>, policy: &str) -> ErrorCla
     })
 }
 
-/// A field's value was refused, or the field no longer exists.
+/// A field's value was refused. For a field the CRM no longer has, use [`field_removed`].
 pub fn validation(field: &str, reason: impl Into<String>) -> ErrorClass {
     ErrorClass::Validation(FieldError::new(field, reason))
+}
+
+/// How a `validation` reason starts when the field no longer exists in the CRM (someone
+/// deleted the property). The host dead-letters such a record with the reason tag
+/// `field-removed` instead of `validation` (see docs/contract.md).
+pub const FIELD_REMOVED_PREFIX: &str = "field-removed: ";
+
+/// The CRM no longer has `field` (its property was deleted): a `validation` class whose
+/// reason starts with [`FIELD_REMOVED_PREFIX`].
+///
+/// ```
+/// use switchboard_sdk::{ErrorClass, errors};
+/// let class = errors::field_removed("hs_call_mood", "Property \"hs_call_mood\" does not exist");
+/// assert!(matches!(class, ErrorClass::Validation(e) if e.reason.starts_with(errors::FIELD_REMOVED_PREFIX)));
+/// ```
+pub fn field_removed(field: &str, reason: impl Into<String>) -> ErrorClass {
+    ErrorClass::Validation(FieldError::new(
+        field,
+        format!("{FIELD_REMOVED_PREFIX}{}", reason.into()),
+    ))
 }
 
 /// `Retry-After` in milliseconds: delta-seconds (possibly fractional).

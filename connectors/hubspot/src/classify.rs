@@ -128,7 +128,32 @@ fn validation(body: &Body) -> ErrorClass {
         Some(m) => m.to_string(),
         None => body.summary(),
     };
+    if !field.is_empty() && property_is_gone(body) {
+        return errors::field_removed(&field, reason);
+    }
     errors::validation(&field, reason)
+}
+
+/// Whether a 400 says a property does not exist (deleted from the portal):
+/// `PROPERTY_DOESNT_EXIST` in a detail's `code` or `error`, or the
+/// `Property "x" does not exist` text anywhere.
+fn property_is_gone(body: &Body) -> bool {
+    let coded = body.details().any(|d| {
+        ["code", "error"]
+            .iter()
+            .any(|k| d.get(*k).and_then(Json::as_str) == Some("PROPERTY_DOESNT_EXIST"))
+    });
+    let validation_results = body
+        .json
+        .as_ref()
+        .and_then(|j| j.get("validationResults"))
+        .and_then(Json::as_array)
+        .is_some_and(|items| {
+            items
+                .iter()
+                .any(|i| i.get("error").and_then(Json::as_str) == Some("PROPERTY_DOESNT_EXIST"))
+        });
+    coded || validation_results || body.message().contains("does not exist")
 }
 
 /// The property a 400 complains about, from wherever HubSpot put it:

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 use serde_json::Value as Json;
-use switchboard_runtime::record_from_json;
+use switchboard_runtime::{record_from_json, record_problems};
 use switchboard_storage::Scope;
 use switchboard_storage::delivery::{Enqueued, NewItem};
 
@@ -152,6 +152,16 @@ impl Pipeline {
         let mut planned = Vec::with_capacity(records.len());
         for (index, json) in records.iter().enumerate() {
             let id = json.get("id").and_then(Json::as_str).map(str::to_owned);
+            let found = record_problems(json);
+            if !found.is_empty() {
+                problems.extend(found.into_iter().map(|e| RecordProblem {
+                    index,
+                    id: id.clone(),
+                    field: e.field,
+                    reason: e.reason,
+                }));
+                continue;
+            }
             let record = match record_from_json(json) {
                 Ok(r) => r,
                 Err(e) => {

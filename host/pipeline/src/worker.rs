@@ -46,12 +46,17 @@ impl Pipeline {
                         .lease
                         .max(lane.deployment.limits().wall_timeout * 2),
                 );
-                let items = match self.inner.store.lease(
-                    &lane.scope(),
-                    now_ms(),
-                    lease_ms,
-                    free.min(MAX_PER_TURN),
-                ) {
+                let store = self.inner.store.clone();
+                let scope = lane.scope();
+                let max = free.min(MAX_PER_TURN);
+                // `lease` may block briefly (items still on their way into the store).
+                let leased = tokio::task::spawn_blocking(move || {
+                    store.lease(&scope, now_ms(), lease_ms, max)
+                })
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+                let items = match leased {
                     Ok(items) => items,
                     Err(e) => {
                         tracing::error!(tenant = %lane.tenant, deployment = %lane.name, error = %e, "lease failed");

@@ -56,6 +56,6 @@ pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
 pub use record_json::{
     MAX_FIELDS, MAX_ID_BYTES, RecordJsonError, record_from_json, record_from_json_str,
-    record_to_json,
+    record_problems, record_to_json,
 };
 pub use runtime::{Runtime, RuntimeOptions};

@@ -40,46 +40,21 @@ pub fn record_from_json_str(text: &str) -> Result<Record, RecordJsonError> {
     record_from_json(&json)
 }
 
-/// Converts a parsed JSON value to a record.
+/// Converts a parsed JSON value to a record; the error is the first of
+/// [`record_problems`].
 pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
+    if let Some(first) = record_problems(json).into_iter().next() {
+        return Err(first);
+    }
     let obj = json
         .as_object()
         .ok_or_else(|| err("record", "must be a JSON object"))?;
-    for key in obj.keys() {
-        if !matches!(key.as_str(), "id" | "kind" | "fields") {
-            return Err(err(
-                key.as_str(),
-                "unknown key; a record has `id`, `kind` and `fields`",
-            ));
-        }
-    }
     let id = required_str(obj, "id")?;
-    if id.is_empty() || id.len() > MAX_ID_BYTES {
-        return Err(err("id", format!("must be 1 to {MAX_ID_BYTES} bytes")));
-    }
     let kind = required_str(obj, "kind")?;
-    if kind.is_empty()
-        || !kind
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return Err(err(
-            "kind",
-            format!("must be lower-case letters, digits and '-', got {kind:?}"),
-        ));
-    }
     let fields = obj
         .get("fields")
-        .ok_or_else(|| err("fields", "is required"))?
-        .as_object()
-        .ok_or_else(|| err("fields", "must be a JSON object"))?;
-    if fields.len() > MAX_FIELDS {
-        return Err(err(
-            "fields",
-            format!("has {} fields, at most {MAX_FIELDS} allowed", fields.len()),
-        ));
-    }
-    let fields = fields
+        .and_then(Json::as_object)
+        .ok_or_else(|| err("fields", "must be a JSON object"))?
         .iter()
         .map(|(name, value)| Field {
             name: name.clone(),
@@ -91,6 +66,55 @@ pub fn record_from_json(json: &Json) -> Result<Record, RecordJsonError> {
         kind: kind.to_string(),
         fields,
     })
+}
+
+/// Everything wrong with `json` as a record, one entry per key at fault (empty when it is
+/// a valid record): the ingest API reports them all at once.
+pub fn record_problems(json: &Json) -> Vec<RecordJsonError> {
+    let Some(obj) = json.as_object() else {
+        return vec![err("record", "must be a JSON object")];
+    };
+    let mut out = Vec::new();
+    for key in obj.keys() {
+        if !matches!(key.as_str(), "id" | "kind" | "fields") {
+            out.push(err(
+                key.as_str(),
+                "unknown key; a record has `id`, `kind` and `fields`",
+            ));
+        }
+    }
+    match required_str(obj, "id") {
+        Ok(id) if id.is_empty() || id.len() > MAX_ID_BYTES => {
+            out.push(err("id", format!("must be 1 to {MAX_ID_BYTES} bytes")));
+        }
+        Ok(_) => {}
+        Err(e) => out.push(e),
+    }
+    match required_str(obj, "kind") {
+        Ok(kind)
+            if kind.is_empty()
+                || !kind
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') =>
+        {
+            out.push(err(
+                "kind",
+                format!("must be lower-case letters, digits and '-', got {kind:?}"),
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => out.push(e),
+    }
+    match obj.get("fields").map(Json::as_object) {
+        None => out.push(err("fields", "is required")),
+        Some(None) => out.push(err("fields", "must be a JSON object")),
+        Some(Some(fields)) if fields.len() > MAX_FIELDS => out.push(err(
+            "fields",
+            format!("has {} fields, at most {MAX_FIELDS} allowed", fields.len()),
+        )),
+        Some(Some(_)) => {}
+    }
+    out
 }
 
 fn required_str<'a>(

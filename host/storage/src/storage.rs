@@ -118,10 +118,15 @@ impl Storage {
     }
 
     /// Makes every write made so far durable (sled's flush: written and
-    /// `sync_file_range`d; see the crate docs for what that survives). Runs on sled's
-    /// thread pool, so it does not block the async runtime.
+    /// `sync_file_range`d; see the crate docs for what that survives). Runs on a blocking
+    /// thread, so it does not block the async runtime.
     pub async fn flush(&self) -> Result<(), StorageError> {
-        self.db.flush_async().await?;
+        // On a blocking thread rather than sled's `flush_async`, whose worker may hold the
+        // database a moment after the future resolves (a reopen right after then fails).
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StorageError::Io(format!("flush task failed: {e}")))??;
         Ok(())
     }
 }

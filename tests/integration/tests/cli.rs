@@ -411,3 +411,28 @@ async fn inspect_refuses_a_core_module() {
     );
     assert!(run.stderr.contains("core.wasm"), "{}", run.stderr);
 }
+
+#[test]
+fn serve_refuses_an_invalid_config_naming_file_key_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("switchboard.toml");
+    std::fs::write(
+        &config,
+        "[storage]\ndir = \"data\"\n[server]\nlisten = \"localhost-ish\"\n[tenants.acme]\ningest_token = { env = \"T\" }\n",
+    )
+    .unwrap();
+    let out = Command::new(switchboard_bin())
+        .args(["serve", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("switchboard.toml"), "{stderr}");
+    assert!(stderr.contains("key \"server.listen\""), "{stderr}");
+    assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created for a refused config"
+    );
+}

@@ -601,13 +601,15 @@ async fn classify_error_reads_hubspots_real_bodies() {
         ErrorClass::NotFound("OBJECT_NOT_FOUND: resource not found".into())
     );
 
-    // 400, a property that no longer exists: the v1 capture's message list...
+    // 400, a property that no longer exists (a `field-removed: ` validation): the v1
+    // capture's message list...
     let body = format!(
         r#"{{"status":"error","message":"Property values were not valid: [{{\"isValid\":false,\"message\":\"Property \\\"hs_call_title\\\" does not exist\",\"error\":\"PROPERTY_DOESNT_EXIST\",\"name\":\"hs_call_title\"}}]",{corr},"category":"VALIDATION_ERROR"}}"#
     );
     match classify(&dep, &response(400, &[], &body)).await {
         ErrorClass::Validation(f) => {
             assert_eq!(f.field, "hs_call_title");
+            assert!(f.reason.starts_with("field-removed: "), "{}", f.reason);
             assert!(f.reason.contains("does not exist"), "{}", f.reason);
         }
         other => panic!("400 v1: {other:?}"),
@@ -620,7 +622,7 @@ async fn classify_error_reads_hubspots_real_bodies() {
         classify(&dep, &response(400, &[], &body)).await,
         ErrorClass::Validation(FieldError {
             field: "hs_call_body".into(),
-            reason: r#"Property "hs_call_body" does not exist"#.into(),
+            reason: r#"field-removed: Property "hs_call_body" does not exist"#.into(),
         })
     );
 

@@ -218,6 +218,7 @@ async fn ingest_refuses_bad_requests_whole_and_says_why() {
         {"id": "", "kind": "call", "fields": {}},
         {"id": "d1", "kind": "deal", "fields": {}},
         {"id": "n1", "kind": "call", "fields": {"phone": {"nested": true}}, "extra": 1},
+        {"id": "n2", "kind": "Call!", "fields": []},
     ]);
     let (status, body) = host.ingest("acme", INGEST, batch.to_string()).await;
     assert_eq!(status, 400, "{body}");
@@ -226,7 +227,17 @@ async fn ingest_refuses_bad_requests_whole_and_says_why() {
         .iter()
         .map(|p| (p["index"].as_u64().unwrap(), p["field"].as_str().unwrap()))
         .collect();
-    assert_eq!(fields, [(1, "id"), (2, "kind"), (3, "extra")]);
+    assert_eq!(
+        fields,
+        [
+            (1, "id"),
+            (2, "kind"),
+            (3, "extra"),
+            (4, "kind"),
+            (4, "fields")
+        ],
+        "every problem of every record: {body}"
+    );
     assert_eq!(
         host.pending().await,
         0,
@@ -388,9 +399,11 @@ async fn permanent_failures_wait_in_the_dlq_until_fixed_and_replayed() {
         .await;
     assert_eq!(status, 202);
     host.settle(Duration::from_secs(30)).await;
-    let listed = host.get("/v1/dlq?tenant=acme&status=open").await;
+    let listed = host
+        .get("/v1/dlq?tenant=acme&status=open&reason=field-removed")
+        .await;
     let entry = &listed["entries"][0];
-    assert_eq!(entry["reason"], "validation", "{listed}");
+    assert_eq!(entry["reason"], "field-removed", "{listed}");
     let id = entry["id"].as_str().unwrap().to_owned();
     assert!(
         entry["envelope"]["normalized"].is_object(),

@@ -265,6 +265,7 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
     /// Leases up to `max` items of `lane` that are due at `now_ms` (queued with
     /// `due_ms <= now_ms`, or leased with an expired lease), oldest due first, for `lease_ms`.
+    /// Sees every item enqueued before the call; may block briefly to do so.
     fn lease(
         &self,
         lane: &Scope,

@@ -82,12 +82,18 @@ impl Inner {
         lock(&self.unapplied)
     }
 
-    /// Waits (briefly) until no logged item of the lane with record-id prefix `prefix` is
-    /// still on its way into sled, so a lease sees every item enqueued before it.
+    /// Waits (briefly) until the logged items of the lane with record-id prefix `prefix`
+    /// that are on their way into sled when it is called have arrived, so a lease sees
+    /// every item enqueued before it. Items logged during the wait are not waited for.
     pub(super) fn wait_applied(&self, prefix: &[u8]) {
         let deadline = Instant::now() + APPLY_WAIT;
         let mut unapplied = self.unapplied();
-        while unapplied.keys().any(|k| k.starts_with(prefix)) {
+        let waiting: Vec<Vec<u8>> = unapplied
+            .keys()
+            .filter(|k| k.starts_with(prefix))
+            .cloned()
+            .collect();
+        while waiting.iter().any(|k| unapplied.contains_key(k)) {
             let Some(left) = deadline.checked_duration_since(Instant::now()) else {
                 return;
             };
