@@ -4,8 +4,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-/// Most attempts kept in an envelope; older ones are dropped (the audit log has them all).
-pub const MAX_KEPT_ATTEMPTS: usize = 20;
+/// Most attempts kept in an envelope (and so in a dead letter): as many as one round may
+/// have (`delivery.max_attempts` is at most 1000), so a dead letter shows every attempt of
+/// its round. Older rounds' attempts beyond that are dropped; the audit log has them all.
+pub const MAX_KEPT_ATTEMPTS: usize = 1000;
 
 /// What the pipeline keeps with every queued item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
