@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use serde_json::Value as Json;
 
-use crate::client::{ServerArgs, excerpt, print_json, text, time_of};
+use crate::client::{ServerArgs, excerpt, query, text, time_of};
 
 /// Arguments of `audit`.
 #[derive(clap::Args)]
@@ -42,50 +42,34 @@ pub(crate) struct AuditArgs {
 
 pub(crate) async fn run(a: AuditArgs) -> anyhow::Result<ExitCode> {
     let client = a.server.connect()?;
-    let mut query: Vec<(&str, String)> = Vec::new();
-    for (name, value) in [
-        ("record_id", a.record_id),
-        ("trace_id", a.trace_id),
-        ("tenant", a.tenant),
-        ("deployment", a.deployment),
-        ("before", a.before),
-    ] {
-        if let Some(v) = value {
-            query.push((name, v));
-        }
-    }
-    for (name, value) in [
-        ("from_ms", a.from_ms),
-        ("to_ms", a.to_ms),
-        ("limit", a.limit),
-    ] {
-        if let Some(v) = value {
-            query.push((name, v.to_string()));
-        }
-    }
-    let answer = match client.get("/v1/audit", &query).await? {
-        Ok(v) => v,
-        Err(e) => return e.report(),
-    };
-    if a.json {
-        print_json(&answer);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let entries = answer
-        .get("entries")
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for entry in entries {
-        println!("{}", line(entry));
-    }
-    if entries.is_empty() {
-        eprintln!("no audit events match");
-    }
-    if let Some(next) = answer.get("next").and_then(Json::as_str) {
-        eprintln!("more: add --before {next}");
-    }
-    Ok(ExitCode::SUCCESS)
+    let query = query(
+        [
+            ("record_id", a.record_id),
+            ("trace_id", a.trace_id),
+            ("tenant", a.tenant),
+            ("deployment", a.deployment),
+            ("before", a.before),
+        ],
+        [
+            ("from_ms", a.from_ms),
+            ("to_ms", a.to_ms),
+            ("limit", a.limit),
+        ],
+    );
+    client
+        .print_list(
+            "/v1/audit",
+            &query,
+            a.json,
+            line,
+            "no audit events match",
+            |answer| {
+                if let Some(next) = answer.get("next").and_then(Json::as_str) {
+                    eprintln!("more: add --before {next}");
+                }
+            },
+        )
+        .await
 }
 
 /// `TIME  TENANT/DEPLOYMENT  RECORD  ATTEMPT  CLASS  OUTCOME  crm=STATUS  retry=TIME  DETAIL`.

@@ -193,7 +193,54 @@ fn normalize_url(url: &str) -> anyhow::Result<String> {
     Ok(url.to_owned())
 }
 
+/// Query parameters from optional texts and numbers; unset ones are left out.
+pub(crate) fn query<'a>(
+    texts: impl IntoIterator<Item = (&'a str, Option<String>)>,
+    numbers: impl IntoIterator<Item = (&'a str, Option<u64>)>,
+) -> Vec<(&'a str, String)> {
+    let texts = texts.into_iter().filter_map(|(k, v)| Some((k, v?)));
+    let numbers = numbers
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?.to_string())));
+    texts.chain(numbers).collect()
+}
+
 impl Client {
+    /// `GET path?query` of a list endpoint (`{"entries": [...]}`), printed as the server's
+    /// JSON or one `line` per entry (`none` when there is none); `after` then sees the
+    /// answer (paging hints).
+    pub(crate) async fn print_list(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        json: bool,
+        line: impl Fn(&Json) -> String,
+        none: &str,
+        after: impl FnOnce(&Json),
+    ) -> anyhow::Result<ExitCode> {
+        let answer = match self.get(path, query).await? {
+            Ok(v) => v,
+            Err(e) => return e.report(),
+        };
+        if json {
+            print_json(&answer);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let entries = answer
+            .get("entries")
+            .and_then(Json::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for entry in entries {
+            println!("{}", line(entry));
+        }
+        if entries.is_empty() {
+            eprintln!("{none}");
+        }
+        after(&answer);
+        Ok(ExitCode::SUCCESS)
+    }
+
     /// `GET path?query`.
     pub(crate) async fn get(&self, path: &str, query: &[(&str, String)]) -> anyhow::Result<Answer> {
         self.send(Method::GET, path, query, None).await

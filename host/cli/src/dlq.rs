@@ -8,7 +8,7 @@ use anyhow::Context;
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::client::{self, Client, ServerArgs, excerpt, print_json, text, time_of};
+use crate::client::{self, Client, ServerArgs, excerpt, print_json, query, text, time_of};
 
 /// Arguments of `dlq`.
 #[derive(clap::Args)]
@@ -138,49 +138,30 @@ pub(crate) async fn run(args: DlqArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn list(client: &Client, a: ListArgs) -> anyhow::Result<ExitCode> {
-    let mut query: Vec<(&str, String)> = Vec::new();
-    let texts = [
-        ("tenant", a.tenant),
-        ("deployment", a.deployment),
-        ("reason", a.reason),
-        ("status", a.status),
-    ];
-    for (name, value) in texts {
-        if let Some(v) = value {
-            query.push((name, v));
-        }
-    }
-    let numbers = [
-        ("from_ms", a.from_ms),
-        ("to_ms", a.to_ms),
-        ("before", a.before),
-        ("limit", a.limit),
-    ];
-    for (name, value) in numbers {
-        if let Some(v) = value {
-            query.push((name, v.to_string()));
-        }
-    }
-    let answer = match client.get("/v1/dlq", &query).await? {
-        Ok(v) => v,
-        Err(e) => return e.report(),
-    };
-    if a.json {
-        print_json(&answer);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let entries = answer
-        .get("entries")
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    for entry in entries {
-        println!("{}", list_line(entry));
-    }
-    if entries.is_empty() {
-        eprintln!("no dead letters match");
-    }
-    Ok(ExitCode::SUCCESS)
+    let query = query(
+        [
+            ("tenant", a.tenant),
+            ("deployment", a.deployment),
+            ("reason", a.reason),
+            ("status", a.status),
+        ],
+        [
+            ("from_ms", a.from_ms),
+            ("to_ms", a.to_ms),
+            ("before", a.before),
+            ("limit", a.limit),
+        ],
+    );
+    client
+        .print_list(
+            "/v1/dlq",
+            &query,
+            a.json,
+            list_line,
+            "no dead letters match",
+            |_| {},
+        )
+        .await
 }
 
 /// `ID  TIME  TENANT/DEPLOYMENT  RECORD  REASON  STATUS  DETAIL`.

@@ -152,25 +152,15 @@ impl Pipeline {
         let mut planned = Vec::with_capacity(records.len());
         for (index, json) in records.iter().enumerate() {
             let id = json.get("id").and_then(Json::as_str).map(str::to_owned);
-            let found = record_problems(json);
-            if !found.is_empty() {
-                problems.extend(found.into_iter().map(|e| RecordProblem {
-                    index,
-                    id: id.clone(),
-                    field: e.field,
-                    reason: e.reason,
-                }));
-                continue;
-            }
             let record = match record_from_json(json) {
                 Ok(r) => r,
-                Err(e) => {
-                    problems.push(RecordProblem {
+                Err(_) => {
+                    problems.extend(record_problems(json).into_iter().map(|e| RecordProblem {
                         index,
-                        id,
+                        id: id.clone(),
                         field: e.field,
                         reason: e.reason,
-                    });
+                    }));
                     continue;
                 }
             };
@@ -264,7 +254,8 @@ impl Pipeline {
     }
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Equal tokens, compared in time independent of where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

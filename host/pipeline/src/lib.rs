@@ -36,7 +36,10 @@ pub use clock::now_ms;
 pub use commit::{CommitMode, Committer};
 pub use dlq::{DeadLetterView, DlqError, ReplaySummary};
 pub use envelope::Envelope;
-pub use ingest::{DeliveryReceipt, IngestError, Receipt, RecordProblem, RecordReceipt, parse_body};
+pub use ingest::{
+    DeliveryReceipt, IngestError, Receipt, RecordProblem, RecordReceipt, constant_time_eq,
+    parse_body,
+};
 pub use metrics::Metrics;
 pub use pipeline::{Lane, Pipeline, Settings, Tenant};
 pub use policy::DeliveryPolicy;

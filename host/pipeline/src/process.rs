@@ -12,7 +12,7 @@ use serde_json::{Value as Json, json};
 use switchboard_runtime::types::PushContext;
 use switchboard_runtime::{
     AttemptOutput, AttemptResult, WorkUnit, attempt, idempotency_key, record_from_json,
-    record_to_json,
+    record_to_json, truncate,
 };
 use switchboard_storage::delivery::{DeliveryError, Leased, NewDeadLetter};
 
@@ -192,7 +192,7 @@ impl Pipeline {
             crm_status: out.response.as_ref().map(|r| r.status),
             crm_body: out.response.as_ref().map(|r| {
                 let redacted = lane.deployment.redact(&r.body);
-                cut(redacted, max)
+                truncate(redacted, max)
             }),
             class: reason::class_word(&out.result).into(),
             outcome: String::new(),
@@ -320,16 +320,4 @@ fn attempt_summary(
         "annotations": out.journal.annotations,
         "next_retry_ms": next_retry_ms,
     })
-}
-
-/// Cuts `text` to at most `max` bytes on a character boundary.
-fn cut(mut text: String, max: usize) -> String {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-    text
 }

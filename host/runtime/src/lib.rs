@@ -51,7 +51,7 @@ pub use error::{DeployError, GuestFault, LoadError};
 pub use host_state::WorkUnit;
 pub use idempotency::idempotency_key;
 pub use instance::ConnectorInstance;
-pub use journal::{HttpExchange, Journal};
+pub use journal::{HttpExchange, Journal, truncate};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
 pub use record_json::{

@@ -205,3 +205,72 @@ pub fn switchboard_bin() -> &'static Path {
         exe.expect("cargo reported no switchboard executable")
     })
 }
+
+/// Copies the compiled components (`*.cwasm`) of `from` that `to` lacks,
+/// through a temporary name and a rename so a reader never sees half a file. Best effort:
+/// a file that cannot be copied is compiled again by whoever needs it.
+pub fn copy_compiled(from: &Path, to: &Path) {
+    let _ = std::fs::create_dir_all(to);
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let (Some(name), Some("cwasm")) =
+            (path.file_name(), path.extension().and_then(|e| e.to_str()))
+        else {
+            continue;
+        };
+        let dest = to.join(name);
+        if !dest.exists() {
+            let tmp = to.join(format!(
+                "{}.{}.tmp",
+                name.to_string_lossy(),
+                std::process::id()
+            ));
+            if std::fs::copy(&path, &tmp).is_ok() {
+                let _ = std::fs::rename(&tmp, &dest);
+            }
+        }
+    }
+}
+
+/// What a run of the `switchboard` binary printed and returned.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Self {
+        Self {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Standard output, line by line.
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// Standard output as JSON, panicking with both streams when it is not.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    /// Itself, after asserting it exited 0.
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, Some(0), "{self:#?}");
+        self
+    }
+}

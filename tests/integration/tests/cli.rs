@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, SimHandle, Simulator};
-use switchboard_tests::{connector_wasm, repo_root, switchboard_bin};
+use switchboard_tests::{Run, connector_wasm, copy_compiled, repo_root, switchboard_bin};
 
 const TOKEN: &str = "pat-cli-test-9c1e";
 
@@ -26,33 +26,6 @@ const TOKEN: &str = "pat-cli-test-9c1e";
 /// connector.
 fn cli_cache_dir() -> PathBuf {
     repo_root().join("target").join("test-cli-compile-cache")
-}
-
-/// Copies the compiled components (`*.cwasm`) of `from` that `to` lacks,
-/// through a temporary name and a rename so a reader never sees half a file.
-fn copy_compiled(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create cache dir");
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return;
-    };
-    for entry in entries {
-        let path = entry.expect("read cache dir").path();
-        let (Some(name), Some("cwasm")) =
-            (path.file_name(), path.extension().and_then(|e| e.to_str()))
-        else {
-            continue;
-        };
-        let dest = to.join(name);
-        if !dest.exists() {
-            let tmp = to.join(format!(
-                "{}.{}.tmp",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
-            std::fs::copy(&path, &tmp).expect("copy compiled component");
-            std::fs::rename(&tmp, &dest).expect("rename compiled component");
-        }
-    }
 }
 
 /// Makes sure [`cli_cache_dir`] holds the HubSpot connector compiled by the
@@ -81,19 +54,6 @@ fn warm_cache() -> &'static Path {
     })
 }
 
-/// What a run of the binary printed and returned.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn lines(&self) -> Vec<&str> {
-        self.stdout.lines().collect()
-    }
-}
-
 /// Runs `switchboard --data-dir DATA ARGS...` on a blocking thread, so the
 /// in-process simulator keeps serving while the child runs. The data dir's
 /// compile cache is seeded first.
@@ -112,11 +72,7 @@ async fn switchboard(data_dir: &Path, args: Vec<String>) -> Run {
     })
     .await
     .expect("join");
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from(output)
 }
 
 /// A simulator, a deployment manifest for it and a data dir, in one temp dir.

@@ -11,31 +11,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, Simulator};
-use switchboard_tests::{connector_wasm, hubspot_manifest, repo_root, switchboard_bin};
+use switchboard_tests::{Run, connector_wasm, hubspot_manifest, repo_root, switchboard_bin};
 
 const CRM_TOKEN: &str = "pat-cli-ops-5d2a";
 const INGEST_TOKEN: &str = "ingest-acme-7f3b";
 const ADMIN_TOKEN: &str = "admin-3e9c";
-
-/// What a run of the CLI printed and returned.
-#[derive(Debug)]
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", self.stdout, self.stderr))
-    }
-
-    fn ok(self) -> Self {
-        assert_eq!(self.code, Some(0), "{self:#?}");
-        self
-    }
-}
 
 /// Runs the CLI on a blocking thread so the in-process simulator keeps serving.
 async fn cli(args: &[&str], envs: &[(&str, &str)]) -> Run {
@@ -58,11 +38,7 @@ async fn cli(args: &[&str], envs: &[(&str, &str)]) -> Run {
     })
     .await
     .expect("join");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(out)
 }
 
 /// One HTTP/1.1 request over a fresh connection: (status, body as JSON).

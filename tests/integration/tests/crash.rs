@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, Simulator};
-use switchboard_tests::{connector_wasm, repo_root, switchboard_bin};
+use switchboard_tests::{connector_wasm, copy_compiled, repo_root, switchboard_bin};
 use tokio::sync::watch;
 
 const TENANT: &str = "acme";
@@ -42,34 +42,6 @@ const KILLS: usize = 24;
 /// does not spend seconds compiling the connector.
 fn shared_cache_dir() -> PathBuf {
     repo_root().join("target").join("test-crash-compile-cache")
-}
-
-/// Copies the compiled components (`*.cwasm`) of `from` that `to` lacks,
-/// through a temporary name and a rename so a reader never sees half a file.
-fn copy_compiled(from: &Path, to: &Path) {
-    let _ = std::fs::create_dir_all(to);
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let (Some(name), Some("cwasm")) =
-            (path.file_name(), path.extension().and_then(|e| e.to_str()))
-        else {
-            continue;
-        };
-        let dest = to.join(name);
-        if !dest.exists() {
-            let tmp = to.join(format!(
-                "{}.{}.tmp",
-                name.to_string_lossy(),
-                std::process::id()
-            ));
-            if std::fs::copy(&path, &tmp).is_ok() {
-                let _ = std::fs::rename(&tmp, &dest);
-            }
-        }
-    }
 }
 
 /// A small deterministic generator (splitmix64), so the schedule replays

@@ -14,6 +14,16 @@ use switchboard_tests::{TestHost, connector_wasm, record};
 
 const TOKEN: &str = "pat-test-token-7f3a";
 
+/// A simulator whose search cannot see new objects for a minute.
+async fn lagging_sim() -> SimHandle {
+    Simulator::start(SimConfig {
+        search_lag: Duration::from_secs(60),
+        ..sim_config()
+    })
+    .await
+    .expect("sim")
+}
+
 fn sim_config() -> SimConfig {
     SimConfig {
         tokens: vec![TOKEN.into()],
@@ -169,12 +179,7 @@ async fn matches_a_contact_a_person_typed_by_hand() {
 async fn conflict_409_resolves_to_the_existing_contact() {
     // Search lags far behind: the email's owner is invisible to search, so
     // the create answers 409 "Contact already exists. Existing ID: N".
-    let sim = Simulator::start(SimConfig {
-        search_lag: Duration::from_secs(60),
-        ..sim_config()
-    })
-    .await
-    .expect("sim");
+    let sim = lagging_sim().await;
     let host = TestHost::new();
     let first = deploy(&host, &sim, "tenant-a", TOKEN).await;
     let mut r1 = call("call-1", "+44 7911 123456");
@@ -213,12 +218,7 @@ async fn conflict_409_resolves_to_the_existing_contact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn search_lag_race_creates_no_duplicate() {
-    let sim = Simulator::start(SimConfig {
-        search_lag: Duration::from_secs(60),
-        ..sim_config()
-    })
-    .await
-    .expect("sim");
+    let sim = lagging_sim().await;
     let host = TestHost::new();
     let dep = deploy(&host, &sim, "acme", TOKEN).await;
     // Three calls with one phone (no email) right after each other: search
@@ -529,12 +529,7 @@ async fn crash_between_call_upsert_and_link_is_healed_by_the_replay() {
 async fn contact_pushed_again_after_its_state_was_lost_while_search_lags_is_one_contact() {
     // Search cannot see the contact for a minute, and the second host has no
     // cache: only the upsert by switchboard_phone_e164 can find it.
-    let sim = Simulator::start(SimConfig {
-        search_lag: Duration::from_secs(60),
-        ..sim_config()
-    })
-    .await
-    .expect("sim");
+    let sim = lagging_sim().await;
     let first = TestHost::new();
     let dep = deploy(&first, &sim, "acme", TOKEN).await;
     assert_eq!(

@@ -570,3 +570,45 @@ async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Jso
     });
     (url, rx)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_entries_older_than_the_retention_are_purged() {
+    use switchboard_storage::{NewAuditEntry, Storage};
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let now = switchboard_pipeline::now_ms();
+    let day = 86_400_000;
+    {
+        let storage = Storage::open(&dir.path().join("data").join("store")).unwrap();
+        let entry = |time_ms, record_id| NewAuditEntry {
+            time_ms,
+            tenant: "acme",
+            connector: "hubspot",
+            record_id,
+            trace_id: "t",
+            body: b"{\"event\":\"attempt\",\"outcome\":\"delivered\"}",
+        };
+        storage
+            .audit()
+            .append(&[entry(now - 3 * day, "old"), entry(now - day / 2, "recent")])
+            .unwrap();
+        storage.flush().await.unwrap();
+    }
+    let host = Host::start(
+        dir.path(),
+        &sim,
+        DEFAULT_DELIVERY,
+        "[audit]\nretention_days = 1",
+    )
+    .await;
+    let start = Instant::now();
+    while !host.audit("record_id=old").await.is_empty() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the old entry was not purged"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(host.audit("record_id=recent").await.len(), 1);
+    host.stop().await;
+}

@@ -16,7 +16,7 @@ mod ingest;
 mod status;
 
 use hyper::{Method, StatusCode};
-use switchboard_pipeline::Pipeline;
+use switchboard_pipeline::{Pipeline, constant_time_eq};
 
 use crate::reply::{self, Reply};
 use crate::request::ApiRequest;
@@ -75,9 +75,4 @@ pub(crate) async fn handle(ctx: &Ctx, req: ApiRequest) -> Reply {
         }
         _ => reply::not_found(&format!("no endpoint {:?}", req.path)),
     }
-}
-
-/// Equal bytes, compared in time independent of where they differ.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -39,7 +39,15 @@ mod wal;
 pub(crate) use store::DELIVERY_TREE;
 pub use store::SledDeliveryStore;
 
+use std::sync::{Mutex, MutexGuard};
+
 use crate::scope::Scope;
+
+/// Locks `m`. Every change under these locks is one sled batch or one file write, so a
+/// panic while one was held leaves nothing half done: a poisoned lock is taken over.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Most bytes of a record id.
 pub const MAX_RECORD_ID_BYTES: usize = 512;

@@ -12,7 +12,7 @@ use sled::{Db, Tree};
 use super::wal::{LoggedItem, Wal};
 use super::{
     DeadLetter, DeliveryError, DeliveryStore, DlqFilter, Enqueued, KeyState, Lease, Leased,
-    NewDeadLetter, NewItem, dlq, queue,
+    NewDeadLetter, NewItem, dlq, lock, queue,
 };
 use crate::scope::Scope;
 
@@ -64,10 +64,6 @@ impl Drop for Applier {
             let _ = thread.join();
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Inner {

@@ -18,9 +18,9 @@
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 
-use super::DeliveryError;
+use super::{DeliveryError, lock};
 use crate::scope::Scope;
 
 const FORMAT_V1: u8 = 1;
@@ -112,10 +112,6 @@ impl Wal {
     fn error(&self, what: &str, e: std::io::Error) -> DeliveryError {
         DeliveryError::Storage(format!("ingest log {:?}: {what}: {e}", self.path.display()))
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn encode(item: &LoggedItem, out: &mut Vec<u8>) {

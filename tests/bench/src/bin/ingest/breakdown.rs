@@ -187,27 +187,10 @@ pub(crate) async fn breakdown(wasm: &Path) -> anyhow::Result<()> {
             .create(true)
             .append(true)
             .open(dir.path().join("wal"))?;
-        for per in [1u32, 8, 64] {
-            let rounds = 200u32;
-            let mut buf = Vec::with_capacity(env.len() * per as usize + 64);
-            let (cpu0, t) = (cpu_time(), Instant::now());
-            for _ in 0..rounds {
-                buf.clear();
-                for _ in 0..per {
-                    buf.extend_from_slice(&(env.len() as u32).to_le_bytes());
-                    buf.extend_from_slice(&env);
-                }
-                f.write_all(&buf)?;
-                f.sync_data()?;
-            }
-            let wall = t.elapsed() / (rounds * per);
-            let cpu = (cpu_time() - cpu0) / (rounds * per);
-            println!(
-                "| append-only log: x{per} records + fdatasync | {:.1} µs wall, {:.1} µs CPU per record |",
-                micros(wall),
-                micros(cpu)
-            );
-        }
+        time_log("append-only log", &env, |buf| {
+            f.write_all(buf)?;
+            f.sync_data()
+        })?;
     }
 
     // The same into a preallocated (zero-filled) log, as a WAL segment would be: the
@@ -227,28 +210,11 @@ pub(crate) async fn breakdown(wasm: &Path) -> anyhow::Result<()> {
         }
         f.sync_all()?;
         let mut off = 0u64;
-        for per in [1u32, 8, 64] {
-            let rounds = 200u32;
-            let mut buf = Vec::with_capacity(env.len() * per as usize + 64);
-            let (cpu0, t) = (cpu_time(), Instant::now());
-            for _ in 0..rounds {
-                buf.clear();
-                for _ in 0..per {
-                    buf.extend_from_slice(&(env.len() as u32).to_le_bytes());
-                    buf.extend_from_slice(&env);
-                }
-                f.write_all_at(&buf, off)?;
-                off += buf.len() as u64;
-                f.sync_data()?;
-            }
-            let wall = t.elapsed() / (rounds * per);
-            let cpu = (cpu_time() - cpu0) / (rounds * per);
-            println!(
-                "| preallocated log: x{per} records + fdatasync | {:.1} µs wall, {:.1} µs CPU per record |",
-                micros(wall),
-                micros(cpu)
-            );
-        }
+        time_log("preallocated log", &env, |buf| {
+            f.write_all_at(buf, off)?;
+            off += buf.len() as u64;
+            f.sync_data()
+        })?;
     }
 
     // The HTTP path alone: a wrong token is refused before the body is parsed.
@@ -321,4 +287,34 @@ pub(crate) async fn pipeline_only(
     drop(pipeline);
     drop(assembled);
     Ok((total as f64 / (end - warm).as_secs_f64(), flushes))
+}
+
+/// Times `write_and_sync` of groups of 1, 8 and 64 length-prefixed `env` records, 200 groups
+/// each, and prints wall and CPU time per record.
+pub(crate) fn time_log(
+    name: &str,
+    env: &[u8],
+    mut write_and_sync: impl FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    for per in [1u32, 8, 64] {
+        let rounds = 200u32;
+        let mut buf = Vec::with_capacity(env.len() * per as usize + 64);
+        let (cpu0, t) = (cpu_time(), Instant::now());
+        for _ in 0..rounds {
+            buf.clear();
+            for _ in 0..per {
+                buf.extend_from_slice(&(env.len() as u32).to_le_bytes());
+                buf.extend_from_slice(env);
+            }
+            write_and_sync(&buf)?;
+        }
+        let wall = t.elapsed() / (rounds * per);
+        let cpu = (cpu_time() - cpu0) / (rounds * per);
+        println!(
+            "| {name}: x{per} records + fdatasync | {:.1} µs wall, {:.1} µs CPU per record |",
+            micros(wall),
+            micros(cpu)
+        );
+    }
+    Ok(())
 }
