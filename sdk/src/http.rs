@@ -13,13 +13,28 @@
 use crate::__bindings::switchboard::connector::http as wit;
 use crate::{CrmResponse, ErrorClass, PushError};
 
+pub use wit::TimeoutPhase;
+
 /// Why no response arrived (or a body could not be read as JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub enum HttpError {
     /// The host's sandbox refused the request.
     Denied(String),
-    /// A timeout fired.
-    Timeout(String),
+    /// A timeout fired: which phase (`connect`, `tls-handshake`, `total`) and its limit in ms.
+    Timeout {
+        /// The phase that ran out of time.
+        phase: wit::TimeoutPhase,
+        /// The limit that fired, in milliseconds.
+        limit_ms: u64,
+    },
+    /// The host's rate limiter held the request back (nothing was sent): how long until
+    /// the budget has room, and which budget.
+    Throttled {
+        /// Milliseconds until there is room.
+        wait_ms: u64,
+        /// The empty budget, or `paused: <reason>`.
+        budget: String,
+    },
     /// No connection, or it broke.
     Connect(String),
     /// TLS failed.
@@ -36,7 +51,15 @@ impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             HttpError::Denied(m) => write!(f, "request denied: {m}"),
-            HttpError::Timeout(m) => write!(f, "timeout: {m}"),
+            HttpError::Timeout { phase, limit_ms } => {
+                write!(f, "{} timeout after {limit_ms} ms", phase_name(*phase))
+            }
+            HttpError::Throttled { wait_ms, budget } => {
+                write!(
+                    f,
+                    "held back by the host's rate limiter ({budget}) for {wait_ms} ms"
+                )
+            }
             HttpError::Connect(m) => write!(f, "connection failed: {m}"),
             HttpError::Tls(m) => write!(f, "tls failed: {m}"),
             HttpError::TooLarge(n) => write!(f, "response larger than {n} bytes"),
@@ -52,7 +75,14 @@ impl From<wit::Error> for HttpError {
     fn from(e: wit::Error) -> Self {
         match e {
             wit::Error::Denied(m) => HttpError::Denied(m),
-            wit::Error::Timeout(m) => HttpError::Timeout(m),
+            wit::Error::Timeout(t) => HttpError::Timeout {
+                phase: t.phase,
+                limit_ms: t.limit_ms,
+            },
+            wit::Error::Throttled(t) => HttpError::Throttled {
+                wait_ms: t.wait_ms,
+                budget: t.budget,
+            },
             wit::Error::Connect(m) => HttpError::Connect(m),
             wit::Error::Tls(m) => HttpError::Tls(m),
             wit::Error::TooLarge(n) => HttpError::TooLarge(n),
@@ -61,12 +91,26 @@ impl From<wit::Error> for HttpError {
     }
 }
 
+/// `connect`, `tls-handshake` or `total`.
+fn phase_name(phase: wit::TimeoutPhase) -> &'static str {
+    match phase {
+        wit::TimeoutPhase::Connect => "connect",
+        wit::TimeoutPhase::TlsHandshake => "tls-handshake",
+        wit::TimeoutPhase::Total => "total",
+    }
+}
+
 /// Transport failures are classified here so authors never have to:
-/// timeouts and broken connections are transient, everything else permanent.
+/// timeouts and broken connections are transient, a request the host's rate
+/// limiter held back is rate-limited (the record waits, uncounted), everything
+/// else permanent.
 impl From<HttpError> for ErrorClass {
     fn from(e: HttpError) -> Self {
         match e {
-            HttpError::Timeout(_) | HttpError::Connect(_) => ErrorClass::Transient(None),
+            HttpError::Timeout { .. } | HttpError::Connect(_) => ErrorClass::Transient(None),
+            HttpError::Throttled { wait_ms, budget } => {
+                crate::errors::rate_limited_burst(Some(wait_ms), &format!("host: {budget}"))
+            }
             other => ErrorClass::Permanent(other.to_string()),
         }
     }

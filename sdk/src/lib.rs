@@ -43,6 +43,7 @@ pub mod config;
 pub mod email;
 pub mod errors;
 pub mod http;
+pub mod limits;
 pub mod log;
 #[doc(hidden)]
 pub mod memcmp;
@@ -135,11 +136,11 @@ macro_rules! export_connector {
 pub mod prelude {
     pub use crate::record::RecordExt;
     pub use crate::{
-        Connector, audit, config, email, errors, http, log, phone, queue, state, time,
+        Connector, audit, config, email, errors, http, limits, log, phone, queue, state, time,
     };
     pub use crate::{
         CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope,
         Payload, PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record,
-        Value,
+        RequestCost, Value,
     };
 }

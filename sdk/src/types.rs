@@ -2,7 +2,8 @@
 
 pub use crate::__bindings::switchboard::connector::types::{
     CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload,
-    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
+    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, RequestCost,
+    Value,
 };
 
 impl Descriptor {
@@ -45,20 +46,45 @@ impl Descriptor {
         self.owned_fields = fields.into_iter().map(String::from).collect();
         self
     }
-    /// A default rate limit.
-    pub fn rate_limit(
-        mut self,
-        name: &str,
-        requests: u32,
-        window_ms: u64,
-        path_prefix: &str,
-    ) -> Self {
-        self.rate_limits.push(RateLimit {
+    /// A rate-limit budget (see [`RateLimit::burst`] and [`RateLimit::daily`]).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limits.push(limit);
+        self
+    }
+}
+
+impl RateLimit {
+    /// A rolling window: at most `tokens` per `window_ms`; every request costs 1.
+    pub fn burst(name: &str, tokens: u32, window_ms: u64) -> Self {
+        RateLimit {
             name: name.into(),
-            requests,
+            tokens,
             window_ms,
+            scope: LimitScope::Burst,
+            costs: Vec::new(),
+            default_cost: 1,
+        }
+    }
+    /// A daily quota of `tokens`, reset once a day; every request costs 1.
+    pub fn daily(name: &str, tokens: u32) -> Self {
+        RateLimit {
+            scope: LimitScope::Daily,
+            ..Self::burst(name, tokens, 86_400_000)
+        }
+    }
+    /// Requests with `method` (empty: any) whose path starts with `path_prefix` cost
+    /// `cost` (0: exempt). The first matching entry wins.
+    pub fn cost(mut self, method: &str, path_prefix: &str, cost: u32) -> Self {
+        self.costs.push(RequestCost {
+            method: method.to_ascii_uppercase(),
             path_prefix: path_prefix.into(),
+            cost,
         });
+        self
+    }
+    /// What a request no entry matches costs (0: only the listed requests count).
+    pub fn default_cost(mut self, cost: u32) -> Self {
+        self.default_cost = cost;
         self
     }
 }

@@ -74,11 +74,15 @@ impl Host for SdkHost {
         let req = Request::new(method, format!("{}{path}", self.base_url))
             .bearer_secret(TOKEN_SECRET)
             .header("accept", "application/json");
-        match body {
+        let resp = match body {
             Some(body) => req.json(body),
             None => req,
         }
-        .send()
+        .send()?;
+        for report in crate::feedback::reports(&resp) {
+            limits::report(report);
+        }
+        Ok(resp)
     }
     fn state_get(&mut self, key: &str) -> Result<Option<String>, ErrorClass> {
         state::get_string(key).map_err(state_class)

@@ -11,6 +11,7 @@
 mod api;
 mod classify;
 mod describe;
+mod feedback;
 mod fields;
 mod host;
 mod mapping;

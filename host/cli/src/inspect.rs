@@ -37,15 +37,7 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
     println!("owned fields  {}", d.owned_fields.join(", "));
     println!("rate limits");
     for l in &d.rate_limits {
-        let scope = if l.path_prefix.is_empty() {
-            "all requests"
-        } else {
-            l.path_prefix.as_str()
-        };
-        println!(
-            "  {:<14} {} per {} ms ({scope})",
-            l.name, l.requests, l.window_ms
-        );
+        println!("  {}", budget_line(l));
     }
     println!("exports");
     for e in loaded.exports() {
@@ -56,4 +48,28 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
         println!("  {i}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `NAME  TOKENS per WINDOW ms (rolling|daily); costs: ...`.
+fn budget_line(l: &switchboard_runtime::types::RateLimit) -> String {
+    let scope = match l.scope {
+        switchboard_runtime::types::LimitScope::Burst => "rolling",
+        switchboard_runtime::types::LimitScope::Daily => "daily",
+    };
+    let mut costs: Vec<String> = l
+        .costs
+        .iter()
+        .map(|c| {
+            let method = if c.method.is_empty() { "*" } else { &c.method };
+            format!("{method} {}* = {}", c.path_prefix, c.cost)
+        })
+        .collect();
+    costs.push(format!("other = {}", l.default_cost));
+    format!(
+        "{:<14} {} per {} ms ({scope}); costs: {}",
+        l.name,
+        l.tokens,
+        l.window_ms,
+        costs.join(", ")
+    )
 }

@@ -8,6 +8,7 @@ mod inspect;
 mod output;
 mod push;
 mod serve;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,9 @@ enum Command {
     Dlq(dlq::DlqArgs),
     /// Search the audit log of a running `switchboard serve`.
     Audit(audit::AuditArgs),
+    /// Show every lane of a running `switchboard serve`: queue, concurrency, rate limits,
+    /// circuit breaker.
+    Status(status::StatusArgs),
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve::run(args).await,
             Command::Dlq(args) => dlq::run(args).await,
             Command::Audit(args) => audit::run(args).await,
+            Command::Status(args) => status::run(args).await,
         }
     });
     match result {

@@ -44,6 +44,7 @@ mod error;
 mod hosts;
 mod manifest;
 mod names;
+mod rate_limits;
 mod secrets;
 mod sections;
 mod serve;
@@ -52,6 +53,7 @@ mod toml_de;
 pub use error::ManifestError;
 pub use manifest::DeploymentManifest;
 pub use names::is_valid_name;
+pub use rate_limits::{Breaker, BudgetOverride, RateLimits};
 pub use secrets::{SecretError, SecretSource};
 pub use sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
 pub use serve::{

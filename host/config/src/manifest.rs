@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::config_values::config_map;
 use crate::error::ManifestError;
 use crate::names::named_map;
+use crate::rate_limits::{Breaker, RateLimits};
 use crate::secrets::{SecretError, SecretSource};
 use crate::sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
 use crate::toml_de;
@@ -40,6 +41,10 @@ pub struct DeploymentManifest {
     pub state: StateLimits,
     /// `[owned_fields]`: fields this deployment is the system of record for.
     pub owned_fields: OwnedFields,
+    /// `[rate_limits]`: overrides of the connector's rate-limit budgets.
+    pub rate_limits: RateLimits,
+    /// `[breaker]`: the circuit breaker.
+    pub breaker: Breaker,
 }
 
 impl DeploymentManifest {
@@ -90,6 +95,18 @@ impl DeploymentManifest {
                 ),
             )
             .with_location(toml_de::key_location(text, &["limits", "wall_timeout_ms"])));
+        }
+        let breaker = &self.breaker;
+        if breaker.max_cooldown_ms < breaker.cooldown_ms {
+            return Err(ManifestError::at_key(
+                origin,
+                "breaker.max_cooldown_ms",
+                format!(
+                    "must be at least breaker.cooldown_ms ({}), got {}",
+                    breaker.cooldown_ms, breaker.max_cooldown_ms
+                ),
+            )
+            .with_location(toml_de::key_location(text, &["breaker", "max_cooldown_ms"])));
         }
         Ok(())
     }

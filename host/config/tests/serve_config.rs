@@ -42,11 +42,13 @@ excerpt_bytes = 1024
 
 [tenants.acme]
 ingest_token = { env = "ACME_INGEST_TOKEN" }
+concurrency = 8
 
 [tenants.acme.deployments.hubspot]
 wasm = "connectors/hubspot.wasm"
 manifest = "tenants/acme/hubspot.toml"
 kinds = ["call", "contact"]
+concurrency = 4
 
 [tenants.acme.deployments.hubspot.delivery]
 max_attempts = 3
@@ -167,6 +169,8 @@ fn parses_the_complete_example() {
     assert_eq!(c.tenants.keys().collect::<Vec<_>>(), ["acme", "globex"]);
     let acme = c.tenant("acme").unwrap();
     assert_eq!(acme.name, "acme");
+    assert_eq!(acme.concurrency, Some(8));
+    assert_eq!(acme.deployments["hubspot"].concurrency, Some(4));
     assert_eq!(
         acme.ingest_token,
         SecretSource::Env {
@@ -939,12 +943,12 @@ fn the_documented_examples_are_valid() {
         "docs and COMPLETE differ"
     );
 
-    // Its documented error: an empty `wasm` on line 34.
+    // Its documented error: an empty `wasm` on line 35.
     let text = blocks[0].replace("wasm = \"connectors/hubspot.wasm\"", "wasm = \"\"");
     assert_eq!(
         ServeConfig::parse(&text, "switchboard.toml")
             .unwrap_err()
             .to_string(),
-        "switchboard.toml: key \"tenants.acme.deployments.hubspot.wasm\": must not be empty (line 34, column 8)"
+        "switchboard.toml: key \"tenants.acme.deployments.hubspot.wasm\": must not be empty (line 35, column 8)"
     );
 }

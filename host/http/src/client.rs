@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use crate::error::{BuildError, HttpError, classify};
+use crate::error::{BuildError, HttpError, TimeoutPhase, classify};
 use crate::phases::PhaseTimeoutLayer;
 use crate::policy::HttpPolicy;
 use crate::prepare::{Prepared, prepare};
@@ -133,9 +133,11 @@ impl OutboundHttp {
         })?;
         match tokio::time::timeout(timeout, self.exchange(request, &host)).await {
             Ok(result) => result,
-            Err(_elapsed) => Err(HttpError::Timeout(format!(
-                "request to {host:?} timed out after {timeout:?}"
-            ))),
+            Err(_elapsed) => Err(HttpError::Timeout {
+                phase: TimeoutPhase::Total,
+                limit: timeout,
+                detail: format!("request to {host:?} timed out after {timeout:?}"),
+            }),
         }
     }
 

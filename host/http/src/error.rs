@@ -16,9 +16,17 @@ pub enum HttpError {
     /// The sandbox refused: host not allowed, forbidden address, secret not granted.
     #[error("denied: {0}")]
     Denied(String),
-    /// A timeout fired; the text starts with `connect`, `tls handshake` or `request`.
-    #[error("timeout: {0}")]
-    Timeout(String),
+    /// A timeout fired: which one, its limit, and a text starting with `connect`,
+    /// `tls handshake` or `request`.
+    #[error("timeout: {detail}")]
+    Timeout {
+        /// The phase that ran out of time.
+        phase: TimeoutPhase,
+        /// The limit that fired.
+        limit: std::time::Duration,
+        /// What timed out, for people.
+        detail: String,
+    },
     /// No connection could be made, or it broke before the response was complete.
     #[error("connect: {0}")]
     Connect(String),
@@ -34,6 +42,29 @@ pub enum HttpError {
     /// The request is malformed: bad URL, method, header or body size.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+}
+
+/// Which of the policy's timeouts fired. Distinct so that a slow TLS handshake on a
+/// loaded network is not mistaken for a slow CRM.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutPhase {
+    /// The TCP connection was not established in time.
+    Connect,
+    /// The TLS handshake did not finish in time.
+    TlsHandshake,
+    /// The whole request and response took too long.
+    Total,
+}
+
+impl TimeoutPhase {
+    /// `connect`, `tls-handshake` or `total`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeoutPhase::Connect => "connect",
+            TimeoutPhase::TlsHandshake => "tls-handshake",
+            TimeoutPhase::Total => "total",
+        }
+    }
 }
 
 /// Why an [`OutboundHttp`](crate::OutboundHttp) could not be built.
@@ -54,7 +85,11 @@ pub(crate) fn classify(err: &reqwest::Error, host: &str) -> HttpError {
         return HttpError::Denied(denied.to_string());
     }
     if let Some(timeout) = find::<PhaseTimeout>(&chain) {
-        return HttpError::Timeout(timeout.describe(host));
+        return HttpError::Timeout {
+            phase: timeout.phase(),
+            limit: timeout.after,
+            detail: timeout.describe(host),
+        };
     }
     if let Some(lookup) = find::<LookupFailed>(&chain) {
         return HttpError::Connect(lookup.to_string());

@@ -58,7 +58,7 @@ mod tls;
 pub use address::{AddressClass, classify as classify_address};
 pub use allowlist::{AllowedHost, AllowedHostError};
 pub use client::OutboundHttp;
-pub use error::{BuildError, HttpError};
+pub use error::{BuildError, HttpError, TimeoutPhase};
 pub use policy::HttpPolicy;
 pub use request::{Request, Response, SecretHeader, redact_request_summary};
 pub use secrets::Secrets;

@@ -158,10 +158,18 @@ enum Phase {
 #[derive(Debug)]
 pub(crate) struct PhaseTimeout {
     phase: Phase,
-    after: Duration,
+    pub(crate) after: Duration,
 }
 
 impl PhaseTimeout {
+    /// The phase as the crate's public error names it.
+    pub(crate) fn phase(&self) -> crate::error::TimeoutPhase {
+        match self.phase {
+            Phase::Connect => crate::error::TimeoutPhase::Connect,
+            Phase::TlsHandshake => crate::error::TimeoutPhase::TlsHandshake,
+        }
+    }
+
     /// The guest-facing text, starting with `connect` or `tls handshake`.
     pub(crate) fn describe(&self, host: &str) -> String {
         match self.phase {

@@ -73,9 +73,12 @@ impl Envelope {
         serde_json::to_vec(self).unwrap_or_default()
     }
 
-    /// Counts an attempt and keeps its summary.
-    pub fn push_attempt(&mut self, summary: Json) {
-        self.round_attempts = self.round_attempts.saturating_add(1);
+    /// Keeps an attempt's summary; `counted` attempts also count against the round's
+    /// `max_attempts` (rate-limit waits and breaker probes do not).
+    pub fn push_attempt(&mut self, summary: Json, counted: bool) {
+        if counted {
+            self.round_attempts = self.round_attempts.saturating_add(1);
+        }
         self.total_attempts = self.total_attempts.saturating_add(1);
         self.attempts.push(summary);
         if self.attempts.len() > MAX_KEPT_ATTEMPTS {
@@ -107,7 +110,7 @@ mod tests {
     fn keeps_the_newest_attempts_and_counts_all() {
         let mut e = Envelope::new(serde_json::json!({"id": "r"}), "t".into(), 1);
         for i in 0..(MAX_KEPT_ATTEMPTS + 5) {
-            e.push_attempt(serde_json::json!(i));
+            e.push_attempt(serde_json::json!(i), true);
         }
         assert_eq!(e.attempts.len(), MAX_KEPT_ATTEMPTS);
         assert_eq!(e.attempts[0], serde_json::json!(5));

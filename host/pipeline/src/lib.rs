@@ -22,7 +22,9 @@ mod clock;
 mod commit;
 mod dlq;
 mod envelope;
+mod guard;
 mod ingest;
+mod lane;
 mod metrics;
 mod pipeline;
 mod policy;
@@ -40,6 +42,8 @@ pub use ingest::{
     DeliveryReceipt, IngestError, Receipt, RecordProblem, RecordReceipt, constant_time_eq,
     parse_body,
 };
+pub use lane::{Lane, LaneOptions};
 pub use metrics::Metrics;
-pub use pipeline::{Lane, Pipeline, Settings, Tenant};
+pub use pipeline::{Pipeline, Settings, Tenant};
 pub use policy::DeliveryPolicy;
+pub use switchboard_limits::BreakerConfig;

@@ -24,6 +24,16 @@ pub struct Metrics {
     pub webhook_failures: AtomicU64,
     /// Store operations that failed (the item is retried when its lease expires).
     pub store_errors: AtomicU64,
+    /// Attempts the CRM answered with a rate limit (429, REQUEST_LIMIT_EXCEEDED, ...).
+    pub rate_limited: AtomicU64,
+    /// Times a deployment was paused (or its pause extended) because of a CRM rate limit.
+    pub rate_limit_pauses: AtomicU64,
+    /// Circuit breakers that opened.
+    pub breaker_opened: AtomicU64,
+    /// Circuit breakers that went half-open (a probe let through).
+    pub breaker_half_opened: AtomicU64,
+    /// Circuit breakers that closed again.
+    pub breaker_closed: AtomicU64,
 }
 
 impl Metrics {
@@ -34,7 +44,7 @@ impl Metrics {
 
     /// The counters as Prometheus text, with `flushes` (group commits) appended.
     pub fn render(&self, flushes: u64) -> String {
-        let rows: [(&str, &str, u64); 10] = [
+        let rows: [(&str, &str, u64); 15] = [
             (
                 "switchboard_enqueued_total",
                 "Records queued for a deployment.",
@@ -79,6 +89,31 @@ impl Metrics {
                 "switchboard_store_errors_total",
                 "Failed store operations.",
                 self.store_errors.load(Ordering::Relaxed),
+            ),
+            (
+                "switchboard_rate_limited_total",
+                "Attempts the CRM answered with a rate limit.",
+                self.rate_limited.load(Ordering::Relaxed),
+            ),
+            (
+                "switchboard_rate_limit_pauses_total",
+                "Deployment pauses set or extended by a CRM rate limit.",
+                self.rate_limit_pauses.load(Ordering::Relaxed),
+            ),
+            (
+                "switchboard_breaker_opened_total",
+                "Circuit breakers opened.",
+                self.breaker_opened.load(Ordering::Relaxed),
+            ),
+            (
+                "switchboard_breaker_half_opened_total",
+                "Circuit breakers gone half-open (a probe let through).",
+                self.breaker_half_opened.load(Ordering::Relaxed),
+            ),
+            (
+                "switchboard_breaker_closed_total",
+                "Circuit breakers closed again.",
+                self.breaker_closed.load(Ordering::Relaxed),
             ),
             (
                 "switchboard_commit_flushes_total",

@@ -5,50 +5,30 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_runtime::Deployment;
-use switchboard_storage::Scope;
 use switchboard_storage::delivery::DeliveryStore;
 use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
 use crate::audit::Audit;
 use crate::commit::{CommitMode, Committer};
+use crate::lane::Lane;
 use crate::metrics::Metrics;
-use crate::policy::DeliveryPolicy;
 
-/// One deployment of one tenant: a connector, its queue, and its retry policy.
-pub struct Lane {
-    /// The tenant.
-    pub tenant: String,
-    /// The deployment's name in the config (the queue's name).
-    pub name: String,
-    /// The deployed connector.
-    pub deployment: Deployment,
-    /// Record kinds this lane takes.
-    pub kinds: Vec<String>,
-    /// Retry limits.
-    pub policy: DeliveryPolicy,
-}
-
-impl Lane {
-    /// The queue this lane reads: (tenant, deployment name).
-    pub fn scope(&self) -> Scope {
-        Scope::new(self.tenant.clone(), self.name.clone())
-    }
-
-    /// `name@version` of the connector.
-    pub fn connector_label(&self) -> String {
-        let d = self.deployment.descriptor();
-        format!("{}@{}", d.name, d.version)
-    }
-}
-
-/// A tenant: its ingest token and its lanes.
+/// A tenant: its ingest token, its lanes, and the slots they share.
 pub struct Tenant {
     /// The token ingest requests must present (`Authorization: Bearer ...`).
     pub ingest_token: String,
     /// Its deployments.
     pub lanes: Vec<Arc<Lane>>,
+    /// Most of its records attempted at once, over all its lanes.
+    pub concurrency: usize,
+}
+
+impl Tenant {
+    /// The slots a tenant with `concurrency` gives its lanes (pass to [`Lane::new`]).
+    pub fn slots(concurrency: usize) -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(concurrency.max(1)))
+    }
 }
 
 /// Knobs of the pipeline.
@@ -101,6 +81,8 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     /// Wakes idle workers when records arrive.
     pub(crate) wake: Notify,
+    /// Wakes the scheduler when an attempt ends and gives its slots back.
+    pub(crate) freed: Notify,
 }
 
 impl Pipeline {
@@ -130,6 +112,7 @@ impl Pipeline {
                 metrics,
                 settings,
                 wake: Notify::new(),
+                freed: Notify::new(),
             }),
         }
     }
@@ -162,6 +145,11 @@ impl Pipeline {
     /// The settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// Every tenant by name.
+    pub fn tenants(&self) -> &BTreeMap<String, Tenant> {
+        &self.inner.tenants
     }
 
     /// Whether `tenant` exists.

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value as Json, json};
-use switchboard_runtime::types::PushContext;
+use switchboard_limits::State;
+use switchboard_runtime::types::{ErrorClass, PushContext};
 use switchboard_runtime::{
     AttemptOutput, AttemptResult, WorkUnit, attempt, idempotency_key, record_from_json,
     record_to_json, truncate,
@@ -19,15 +20,21 @@ use switchboard_storage::delivery::{DeliveryError, Leased, NewDeadLetter};
 use crate::audit::AuditEvent;
 use crate::clock::{millis, now_ms};
 use crate::envelope::Envelope;
+use crate::guard;
+use crate::lane::Lane;
 use crate::metrics::Metrics;
-use crate::pipeline::{Lane, Pipeline};
+use crate::pipeline::Pipeline;
 use crate::reason;
 
 /// What became of the item.
 enum Next {
     Ack,
+    /// Try again at `due_ms`; `counted` says whether the attempt counts against
+    /// `max_attempts` (a rate limit, a failed breaker probe, or the failure that opened the
+    /// breaker do not: the deployment was unavailable, not the record).
     Retry {
         due_ms: u64,
+        counted: bool,
     },
     DeadLetter {
         reason: &'static str,
@@ -36,8 +43,8 @@ enum Next {
 }
 
 impl Pipeline {
-    /// Processes one leased item of `lane`.
-    pub(crate) async fn process(&self, lane: Arc<Lane>, item: Leased) {
+    /// Processes one leased item of `lane`; `probe` when it is the half-open breaker's probe.
+    pub(crate) async fn process(&self, lane: Arc<Lane>, item: Leased, probe: bool) {
         let mut env = match Envelope::decode(&item.body) {
             Ok(env) => env,
             Err(why) => {
@@ -83,14 +90,28 @@ impl Pipeline {
         let out = attempt(dep, unit, &record, &ctx).await;
         let elapsed = started.elapsed();
         Metrics::inc(&self.inner.metrics.attempts);
+        let transition = lane.settle(guard::health(&out));
+        if let Some(t) = &transition {
+            self.breaker_changed(&lane, t);
+        }
+        let breaker_spoke = probe || transition.is_some_and(|t| t.to == State::Open);
 
         let now = now_ms();
-        let next = self.decide(&lane, &env, &out.result, now);
+        let next = self.decide(&lane, &env, &out.result, now, !breaker_spoke);
         let mut event = self.attempt_event(&lane, &env, &key, number, &out, elapsed, now);
         match &next {
             Next::Ack => event.outcome = "delivered".into(),
-            Next::Retry { due_ms } => {
-                event.outcome = "retry-scheduled".into();
+            Next::Retry { due_ms, counted } => {
+                event.outcome = if matches!(
+                    out.result,
+                    AttemptResult::Failed(ErrorClass::RateLimited(_))
+                ) {
+                    "rate-limit-wait".into()
+                } else if *counted {
+                    "retry-scheduled".into()
+                } else {
+                    "breaker-wait".into()
+                };
                 event.next_retry_ms = Some(*due_ms);
             }
             Next::DeadLetter { reason, detail } => {
@@ -98,14 +119,11 @@ impl Pipeline {
                 event.detail = format!("{reason}: {detail}");
             }
         }
-        env.push_attempt(attempt_summary(
-            &lane,
-            number,
-            now,
-            elapsed,
-            &out,
-            event.next_retry_ms,
-        ));
+        let counted = !matches!(next, Next::Retry { counted: false, .. });
+        env.push_attempt(
+            attempt_summary(&lane, number, now, elapsed, &out, event.next_retry_ms),
+            counted,
+        );
         if let Err(e) = self.inner.audit.record(&event) {
             tracing::error!(error = %e, record_id = %record.id, "audit write failed");
         }
@@ -113,7 +131,7 @@ impl Pipeline {
             Next::Ack => self.inner.store.ack(&item.lease).map(|()| {
                 Metrics::inc(&self.inner.metrics.delivered);
             }),
-            Next::Retry { due_ms } => self
+            Next::Retry { due_ms, .. } => self
                 .inner
                 .store
                 .retry_later(&item.lease, due_ms, &sealed(&lane, &env))
@@ -126,17 +144,41 @@ impl Pipeline {
         self.report_store_error(result, &item);
     }
 
-    /// Ack, retry or dead-letter, by the result and the lane's limits.
-    fn decide(&self, lane: &Lane, env: &Envelope, result: &AttemptResult, now: u64) -> Next {
-        if matches!(result, AttemptResult::Delivered(_)) {
-            return Next::Ack;
+    /// Ack, retry or dead-letter, by the result and the lane's limits. A rate limit never
+    /// dead-letters: the record waits for the reset, uncounted. `counts` is false when the
+    /// breaker spoke for this attempt (a probe, or the failure that opened it).
+    fn decide(
+        &self,
+        lane: &Lane,
+        env: &Envelope,
+        result: &AttemptResult,
+        now: u64,
+        counts: bool,
+    ) -> Next {
+        match result {
+            AttemptResult::Delivered(_) => return Next::Ack,
+            AttemptResult::Failed(ErrorClass::RateLimited(limited)) => {
+                let wait = self.rate_limit_wait(lane, limited);
+                return Next::Retry {
+                    due_ms: now.saturating_add(millis(wait)),
+                    counted: false,
+                };
+            }
+            _ => {}
         }
         let Some(retry_after) = result.retry_after() else {
             let (reason, detail) = reason::of(result);
             return Next::DeadLetter { reason, detail };
         };
-        let attempts = env.round_attempts.saturating_add(1);
         let policy = &lane.policy;
+        if !counts {
+            let retry = env.round_attempts.saturating_add(1);
+            return Next::Retry {
+                due_ms: now.saturating_add(millis(policy.delay(retry, retry_after))),
+                counted: false,
+            };
+        }
+        let attempts = env.round_attempts.saturating_add(1);
         if attempts >= policy.max_attempts {
             return Next::DeadLetter {
                 reason: reason::RETRIES_EXHAUSTED,
@@ -155,7 +197,10 @@ impl Pipeline {
                 ),
             };
         }
-        Next::Retry { due_ms }
+        Next::Retry {
+            due_ms,
+            counted: true,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -194,7 +239,7 @@ impl Pipeline {
                 let redacted = lane.deployment.redact(&r.body);
                 truncate(redacted, max)
             }),
-            class: reason::class_word(&out.result).into(),
+            class: guard::class_of(out),
             outcome: String::new(),
             next_retry_ms: None,
             detail: match &out.result {

@@ -1,21 +1,36 @@
-//! The workers: one scheduler task leases due items lane by lane (round robin, so one busy
-//! lane does not starve the others) and runs each in its own task, at most `concurrency`
-//! at once. On shutdown it stops leasing, lets in-flight attempts finish for the grace
+//! The workers: one scheduler task leases due items and runs each in its own task.
+//!
+//! Fairness and bulkheads: each pass visits the tenants round robin (starting one further
+//! each pass) and, within a tenant, its lanes round robin. A lane gets at most
+//! `MAX_PER_TURN` items per visit, and an attempt holds three slots: one of the process
+//! (`workers.concurrency`), one of its tenant and one of its lane. So a tenant with a huge
+//! backlog, or a CRM that answers in 30 s, fills only its own slots while every other
+//! tenant keeps being served.
+//!
+//! Records wait in the queue, not in workers: a lane whose deployment is paused (the CRM
+//! said it is rate-limited), whose budgets are empty, or whose breaker is open is skipped
+//! until then; a half-open breaker gets exactly one item (the probe).
+//!
+//! On shutdown the scheduler stops leasing, lets in-flight attempts finish for the grace
 //! period, gives back the leases of those that did not, and flushes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use switchboard_limits::Admission;
 use switchboard_storage::delivery::Lease;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::{millis, now_ms};
+use crate::lane::{Health, Lane};
 use crate::pipeline::Pipeline;
 
-/// Most items leased from one lane per turn.
+/// Most items leased from one lane per visit.
 const MAX_PER_TURN: usize = 32;
+
+type InFlight = Arc<Mutex<HashMap<u64, Lease>>>;
 
 impl Pipeline {
     /// Runs the workers until `shutdown` turns true, then drains as described in the module
@@ -29,56 +44,36 @@ impl Pipeline {
         }
         let settings = self.inner.settings;
         let permits = Arc::new(Semaphore::new(settings.concurrency.max(1)));
-        let in_flight: Arc<Mutex<HashMap<u64, Lease>>> = Arc::default();
+        let in_flight: InFlight = Arc::default();
         let mut tasks = JoinSet::new();
-        let lanes = self.inner.lanes.clone();
-        let mut start = 0usize;
+        let tenants: Vec<Vec<Arc<Lane>>> = self
+            .inner
+            .tenants
+            .values()
+            .map(|t| t.lanes.clone())
+            .collect();
+        let mut pass = 0usize;
         while !*shutdown.borrow() {
             let mut leased_any = false;
-            for offset in 0..lanes.len() {
-                let lane = &lanes[(start + offset) % lanes.len()];
-                let free = permits.available_permits();
-                if free == 0 {
-                    break;
-                }
-                let lease_ms = millis(
-                    settings
-                        .lease
-                        .max(lane.deployment.limits().wall_timeout * 2),
-                );
-                let store = self.inner.store.clone();
-                let scope = lane.scope();
-                let max = free.min(MAX_PER_TURN);
-                // `lease` may block briefly (items still on their way into the store).
-                let leased = tokio::task::spawn_blocking(move || {
-                    store.lease(&scope, now_ms(), lease_ms, max)
-                })
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
-                let items = match leased {
-                    Ok(items) => items,
-                    Err(e) => {
-                        tracing::error!(tenant = %lane.tenant, deployment = %lane.name, error = %e, "lease failed");
-                        continue;
+            let mut wake_in = settings.poll_interval;
+            'tenants: for t in 0..tenants.len() {
+                let lanes = &tenants[(pass + t) % tenants.len()];
+                for l in 0..lanes.len() {
+                    if permits.available_permits() == 0 {
+                        break 'tenants;
                     }
-                };
-                for item in items {
-                    leased_any = true;
-                    let Ok(permit) = permits.clone().acquire_owned().await else {
-                        break;
-                    };
-                    lock(&in_flight).insert(item.lease.token, item.lease.clone());
-                    let (me, lane, in_flight) = (self.clone(), lane.clone(), in_flight.clone());
-                    tasks.spawn(async move {
-                        let token = item.lease.token;
-                        me.process(lane, item).await;
-                        lock(&in_flight).remove(&token);
-                        drop(permit);
-                    });
+                    let lane = &lanes[(pass + l) % lanes.len()];
+                    match self
+                        .lease_turn(lane, &permits, &in_flight, &mut tasks)
+                        .await
+                    {
+                        Turn::Leased => leased_any = true,
+                        Turn::Idle => {}
+                        Turn::WaitFor(d) => wake_in = wake_in.min(d),
+                    }
                 }
             }
-            start = start.wrapping_add(1);
+            pass = pass.wrapping_add(1);
             while let Some(done) = tasks.try_join_next() {
                 if let Err(e) = done {
                     tracing::error!(error = %e, "a delivery task failed; its lease will be released");
@@ -89,20 +84,95 @@ impl Pipeline {
             }
             tokio::select! {
                 _ = self.inner.wake.notified() => {}
-                _ = tokio::time::sleep(settings.poll_interval) => {}
+                _ = self.inner.freed.notified() => {}
+                _ = tokio::time::sleep(wake_in.max(Duration::from_millis(1))) => {}
                 _ = shutdown.changed() => {}
-                Some(_) = tasks.join_next(), if permits.available_permits() == 0 => {}
             }
         }
         self.drain(tasks, in_flight, settings.shutdown_grace).await;
     }
 
-    async fn drain(
+    /// One visit to `lane`: checks its pause, budgets, breaker and slots, leases what it may
+    /// and starts a task per item.
+    async fn lease_turn(
         &self,
-        mut tasks: JoinSet<()>,
-        in_flight: Arc<Mutex<HashMap<u64, Lease>>>,
-        grace: Duration,
-    ) {
+        lane: &Arc<Lane>,
+        permits: &Arc<Semaphore>,
+        in_flight: &InFlight,
+        tasks: &mut JoinSet<()>,
+    ) -> Turn {
+        let free = permits
+            .available_permits()
+            .min(lane.free_slots())
+            .min(MAX_PER_TURN);
+        if free == 0 {
+            return Turn::Idle;
+        }
+        let ready_in = lane.limiter().ready_in();
+        if !ready_in.is_zero() {
+            return Turn::WaitFor(ready_in);
+        }
+        let (admission, transition) = lane.admit();
+        if let Some(t) = transition {
+            self.breaker_changed(lane, &t);
+        }
+        let (max, probe) = match admission {
+            Admission::Allowed => (free, false),
+            Admission::Probe => (1, true),
+            Admission::Rejected { retry_in } => return Turn::WaitFor(retry_in),
+        };
+        let lease_ms = millis(
+            self.inner
+                .settings
+                .lease
+                .max(lane.deployment.limits().wall_timeout * 2),
+        );
+        let store = self.inner.store.clone();
+        let scope = lane.scope();
+        // `lease` may block briefly (items still on their way into the store).
+        let leased =
+            tokio::task::spawn_blocking(move || store.lease(&scope, now_ms(), lease_ms, max))
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()));
+        let items = match leased {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::error!(tenant = %lane.tenant, deployment = %lane.name, error = %e, "lease failed");
+                Vec::new()
+            }
+        };
+        if items.is_empty() {
+            if probe {
+                lane.settle(Health::Unknown);
+            }
+            return Turn::Idle;
+        }
+        for item in items {
+            // Only this task takes slots, and `free` counted them, so these succeed; if one
+            // does not, the lease is given back at once.
+            let (Some(slots), Ok(permit)) =
+                (lane.take_slots(), permits.clone().try_acquire_owned())
+            else {
+                if let Err(e) = self.inner.store.release(&item.lease, now_ms()) {
+                    tracing::warn!(item = item.lease.item_id, error = %e, "could not release lease");
+                }
+                continue;
+            };
+            lock(in_flight).insert(item.lease.token, item.lease.clone());
+            let (me, lane, in_flight) = (self.clone(), lane.clone(), in_flight.clone());
+            tasks.spawn(async move {
+                let token = item.lease.token;
+                me.process(lane, item, probe).await;
+                lock(&in_flight).remove(&token);
+                drop((slots, permit));
+                me.inner.freed.notify_one();
+            });
+        }
+        Turn::Leased
+    }
+
+    async fn drain(&self, mut tasks: JoinSet<()>, in_flight: InFlight, grace: Duration) {
         let waiting = tasks.len();
         tracing::info!(
             in_flight = waiting,
@@ -131,6 +201,16 @@ impl Pipeline {
             tracing::error!(error = %e, "final flush failed");
         }
     }
+}
+
+/// What one visit to a lane did.
+enum Turn {
+    /// Items were leased and started.
+    Leased,
+    /// Nothing due, or no free slot.
+    Idle,
+    /// The lane is paused, out of budget, or its breaker is open, for this long.
+    WaitFor(Duration),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

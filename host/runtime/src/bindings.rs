@@ -14,4 +14,4 @@ wasmtime::component::bindgen!({
     additional_derives: [serde::Serialize, PartialEq],
 });
 
-pub(crate) use switchboard::connector::{audit, config, http, log, queue, state, types};
+pub(crate) use switchboard::connector::{audit, config, http, limits, log, queue, state, types};

@@ -12,7 +12,8 @@ use crate::host_state::WorkUnit;
 use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
 use crate::types::{
-    CrmResponse, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome, Record,
+    CrmResponse, ErrorClass, FieldError, LimitScope, Payload, PushContext, PushError, PushOutcome,
+    RateLimited, Record,
 };
 
 /// Longest CRM body excerpt kept per attempt, in bytes.
@@ -231,6 +232,20 @@ pub async fn attempt(
     .await
     .unwrap_or_else(AttemptResult::Fault);
     out.journal = inst.journal().clone();
+    if let Some(throttle) = &out.journal.throttled
+        && matches!(
+            out.result,
+            AttemptResult::Failed(_) | AttemptResult::Fault(_)
+        )
+    {
+        // The host held a request back: whatever the connector made of that, it is a
+        // rate limit, not the record's failure.
+        out.result = AttemptResult::Failed(ErrorClass::RateLimited(RateLimited {
+            retry_after_ms: Some(throttle.wait_ms),
+            scope: LimitScope::Burst,
+            policy: format!("host: {}", throttle.cause),
+        }));
+    }
     out
 }
 

@@ -8,6 +8,9 @@ use switchboard_config::DeploymentManifest;
 use switchboard_http::{AllowedHost, HttpPolicy, OutboundHttp, Secrets};
 use switchboard_storage::{JobQueue, Scope, StateLimits, StateStore};
 
+use switchboard_limits::Limiter;
+
+use crate::budgets::limiter_config;
 use crate::error::{DeployError, GuestFault};
 use crate::host_state::{HostState, WorkUnit};
 use crate::instance::ConnectorInstance;
@@ -26,6 +29,8 @@ pub(crate) struct DeploymentCtx {
     pub(crate) config: BTreeMap<String, String>,
     pub(crate) state: StateStore,
     pub(crate) jobs: JobQueue,
+    /// The rate-limit budgets every `http.send` spends from.
+    pub(crate) limiter: Arc<Limiter>,
 }
 
 impl DeploymentCtx {
@@ -119,6 +124,9 @@ impl Deployment {
             max_keys: manifest.state.max_keys,
         });
         let jobs = storage.jobs(&scope);
+        let limiter = Arc::new(Limiter::new(
+            limiter_config(d, &manifest.rate_limits).map_err(&mismatch)?,
+        ));
 
         let ctx = DeploymentCtx {
             tenant: tenant.to_string(),
@@ -129,6 +137,7 @@ impl Deployment {
             config: manifest.config.clone(),
             state,
             jobs,
+            limiter,
         };
         Ok(Self {
             loaded,
@@ -155,6 +164,11 @@ impl Deployment {
     /// `text` with every secret value of this deployment replaced by `[redacted]`.
     pub fn redact(&self, text: &str) -> String {
         self.ctx.redact(text)
+    }
+
+    /// The rate-limit budgets and pause of this deployment, shared by every unit of work.
+    pub fn limiter(&self) -> &Arc<Limiter> {
+        &self.ctx.limiter
     }
 
     /// The limits each unit of work runs under.

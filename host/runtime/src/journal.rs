@@ -15,6 +15,10 @@ pub struct HttpExchange {
     pub request: String,
     /// The status, or the transport error's text.
     pub result: Result<u16, String>,
+    /// For a transport failure, the host's name for it: `timeout-connect`,
+    /// `timeout-tls-handshake`, `timeout-total`, `connect-failed`, `tls-failed`, ...
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<&'static str>,
     /// How long it took.
     pub elapsed_ms: u64,
 }
@@ -28,6 +32,19 @@ pub struct Journal {
     pub dropped_annotations: u32,
     /// Outbound HTTP exchanges, in order.
     pub http: Vec<HttpExchange>,
+    /// Set when the host's rate limiter held a request back for longer than an attempt
+    /// may wait (the last such refusal).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub throttled: Option<Throttle>,
+}
+
+/// A request the rate limiter refused to send within the attempt.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Throttle {
+    /// How long until the budget had room.
+    pub wait_ms: u64,
+    /// The empty budget, or `paused: <reason>`.
+    pub cause: String,
 }
 
 impl Journal {
@@ -48,13 +65,25 @@ impl Journal {
         &mut self,
         request: String,
         result: Result<u16, String>,
+        failure: Option<&'static str>,
         elapsed: Duration,
     ) {
         self.http.push(HttpExchange {
             request,
             result,
+            failure,
             elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         });
+    }
+
+    /// Notes that the rate limiter refused a request.
+    pub(crate) fn throttle(&mut self, throttle: Throttle) {
+        self.throttled = Some(throttle);
+    }
+
+    /// The host's name for the last exchange's transport failure, if it failed so.
+    pub fn last_transport_failure(&self) -> Option<&'static str> {
+        self.http.last().and_then(|x| x.failure)
     }
 }
 

@@ -1,10 +1,10 @@
 //! The Switchboard connector runtime.
 //!
-//! Loads connector components built against `wit/` (`switchboard:connector@0.1.0`),
+//! Loads connector components built against `wit/` (`switchboard:connector@0.2.0`),
 //! checks them at load, pre-initializes and compiles them once (cached on
 //! disk by content hash), and runs each unit of work in a fresh pooled
 //! instance with a memory cap and a guest time budget. Host capabilities
-//! (`http`, `log`, `config`, `state`, `queue`, `audit`) are implemented in
+//! (`http`, `log`, `config`, `state`, `queue`, `audit`, `limits`) are implemented in
 //! [`caps`](self) on top of the capability crates.
 //!
 //! ```no_run
@@ -23,6 +23,7 @@
 
 mod backoff;
 mod bindings;
+mod budgets;
 mod cache;
 mod caps;
 mod deliver;
@@ -51,7 +52,7 @@ pub use error::{DeployError, GuestFault, LoadError};
 pub use host_state::WorkUnit;
 pub use idempotency::idempotency_key;
 pub use instance::ConnectorInstance;
-pub use journal::{HttpExchange, Journal, truncate};
+pub use journal::{HttpExchange, Journal, Throttle, truncate};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
 pub use record_json::{

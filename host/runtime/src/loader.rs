@@ -15,9 +15,11 @@ use crate::runtime::RuntimeInner;
 use crate::types::Descriptor;
 
 /// The contract package this host implements.
-pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.1.0";
+pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.2.0";
+/// The version suffix every contract import and export carries.
+const CONTRACT_VERSION_SUFFIX: &str = "@0.2.0";
 /// The export every connector must have.
-pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.1.0";
+pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.2.0";
 /// The pre-initialization export.
 pub const PREPARE_EXPORT: &str = "prepare";
 
@@ -167,7 +169,7 @@ fn check_world(engine: &Engine, path: &Path, component: &Component) -> Result<()
     let foreign_version = names
         .iter()
         .chain(imports.iter())
-        .find(|n| n.starts_with("switchboard:connector/") && !n.ends_with("@0.1.0"));
+        .find(|n| n.starts_with("switchboard:connector/") && !n.ends_with(CONTRACT_VERSION_SUFFIX));
     if let Some(found) = foreign_version {
         let version = found.rsplit_once('@').map_or("no version", |(_, v)| v);
         return Err(LoadError::WrongVersion {
@@ -196,11 +198,30 @@ fn validate_descriptor(d: &Descriptor) -> Result<(), String> {
     if d.record_kinds.is_empty() {
         return Err(format!("connector {:?} declares no record kinds", d.name));
     }
+    let mut names = std::collections::BTreeSet::new();
     for limit in &d.rate_limits {
-        if limit.requests == 0 || limit.window_ms == 0 {
+        if limit.name.trim().is_empty() {
+            return Err("a rate limit has an empty name".into());
+        }
+        if !names.insert(limit.name.as_str()) {
+            return Err(format!("rate limit {:?} is declared twice", limit.name));
+        }
+        if limit.tokens == 0 || limit.window_ms == 0 {
             return Err(format!(
-                "rate limit {:?} has a zero request count or window",
+                "rate limit {:?} has zero tokens or a zero window",
                 limit.name
+            ));
+        }
+        if let Some(c) = limit.costs.iter().find(|c| c.cost > limit.tokens) {
+            return Err(format!(
+                "rate limit {:?}: a {} {} request costs {}, more than the whole budget of {}",
+                limit.name, c.method, c.path_prefix, c.cost, limit.tokens
+            ));
+        }
+        if limit.default_cost > limit.tokens {
+            return Err(format!(
+                "rate limit {:?}: default cost {} is more than the whole budget of {}",
+                limit.name, limit.default_cost, limit.tokens
             ));
         }
     }

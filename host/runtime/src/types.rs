@@ -5,5 +5,6 @@
 
 pub use crate::bindings::types::{
     CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload,
-    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
+    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, RequestCost,
+    Value,
 };

@@ -4,11 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use switchboard_config::ServeConfig;
 use switchboard_pipeline::{
-    Alerts, Audit, CommitMode, DeliveryPolicy, Lane, Metrics, Pipeline, Settings, Tenant,
+    Alerts, Audit, BreakerConfig, CommitMode, DeliveryPolicy, Lane, LaneOptions, Metrics, Pipeline,
+    Settings, Tenant,
 };
 use switchboard_runtime::{Deployment, Runtime, RuntimeOptions};
 use switchboard_storage::Storage;
@@ -36,11 +38,18 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         storage.clone(),
     )?;
 
+    let workers = usize::try_from(config.workers.concurrency).unwrap_or(16);
     let mut tenants = BTreeMap::new();
     for (name, t) in &config.tenants {
         let ingest_token = t
             .resolve_ingest_token()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // A tenant may use half the workers unless told otherwise, so one tenant's slow CRM
+        // always leaves room for the others.
+        let tenant_concurrency = t
+            .concurrency
+            .map_or((workers / 2).max(1), |c| usize::try_from(c).unwrap_or(1));
+        let tenant_slots = Tenant::slots(tenant_concurrency);
         let mut lanes = Vec::new();
         for (dep_name, d) in &t.deployments {
             let what = format!("tenant {name:?}, deployment {dep_name:?}");
@@ -73,19 +82,28 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
             tracing::info!(tenant = %name, deployment = %dep_name,
                 connector = %deployment.descriptor().name, version = %deployment.descriptor().version,
                 ?kinds, "deployment loaded");
-            lanes.push(Arc::new(Lane {
-                tenant: name.clone(),
-                name: dep_name.clone(),
+            let options = LaneOptions {
+                policy,
+                breaker: breaker_config(&d.manifest.breaker),
+                concurrency: d
+                    .concurrency
+                    .map_or(tenant_concurrency, |c| usize::try_from(c).unwrap_or(1)),
+            };
+            lanes.push(Arc::new(Lane::new(
+                name,
+                dep_name,
                 deployment,
                 kinds,
-                policy,
-            }));
+                options,
+                tenant_slots.clone(),
+            )));
         }
         tenants.insert(
             name.clone(),
             Tenant {
                 ingest_token,
                 lanes,
+                concurrency: tenant_concurrency,
             },
         );
     }
@@ -98,7 +116,7 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
     )
     .map_err(|e| anyhow::anyhow!("key \"dlq.webhook_url\": {e}"))?;
     let settings = Settings {
-        concurrency: usize::try_from(config.workers.concurrency).unwrap_or(16),
+        concurrency: workers,
         lease: config.workers.lease(),
         poll_interval: config.workers.poll_interval(),
         max_batch_records: usize::try_from(config.server.max_batch_records).unwrap_or(1000),
@@ -124,4 +142,17 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         admin_token,
         storage,
     })
+}
+
+/// The breaker settings of a deployment's `[breaker]` section.
+fn breaker_config(b: &switchboard_config::Breaker) -> BreakerConfig {
+    BreakerConfig {
+        consecutive_failures: u32::try_from(b.consecutive_failures).unwrap_or(u32::MAX),
+        // A percentage of at most 100 converts exactly.
+        failure_rate: b.failure_rate_percent as f64 / 100.0,
+        window: Duration::from_millis(b.window_ms),
+        min_calls: u32::try_from(b.min_calls).unwrap_or(u32::MAX),
+        cooldown: Duration::from_millis(b.cooldown_ms),
+        max_cooldown: Duration::from_millis(b.max_cooldown_ms),
+    }
 }

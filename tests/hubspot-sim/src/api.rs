@@ -2,12 +2,12 @@
 
 use std::time::Instant;
 
-use crate::errors::{self, Policy};
+use crate::errors;
 use crate::ratelimit::{Quota, Verdict};
 use crate::reply::{Ctx, Reply};
 use crate::routes::{Route, Target, route};
 use crate::state::State;
-use crate::time::secs_until_midnight;
+use crate::types::RateLimitPolicy;
 use crate::{associations, crm, property_api, search, upsert};
 
 /// The parts of an HTTP request the API looks at.
@@ -53,27 +53,54 @@ pub(crate) fn handle(
         Err(reply) => return reply,
     };
     let is_search = matches!(route, Route::Object(_, Target::Search));
-    let quota = match st
+    let verdict = st
         .limiter
-        .check(&st.cfg, caller.token(), is_search, now, now_ms)
-    {
-        Verdict::Allowed(quota) => quota,
-        Verdict::Limited(policy, quota) => {
-            let retry = st.cfg.retry_after_secs.map(|secs| match policy {
+        .check(&st.cfg, caller.token(), is_search, now, now_ms);
+    let quota = match verdict {
+        Verdict::Allowed(quota) => {
+            st.record_verdict(caller.token(), is_search, None, now);
+            quota
+        }
+        Verdict::Limited {
+            policy,
+            quota,
+            wait_secs,
+        } => {
+            st.record_verdict(caller.token(), is_search, Some(policy), now);
+            let retry = match (st.cfg.omit_retry_after, policy, st.cfg.retry_after_secs) {
+                (true, _, _) => None,
                 // [UNVERIFIED]: DAILY gets the wait until the limit resets.
-                Policy::Daily => secs_until_midnight(now_ms),
-                Policy::TenSecondly | Policy::SearchSecondly => secs,
-            });
-            let reply = errors::rate_limited(ctx, policy, st.cfg.portal_id);
-            let reply = match retry {
-                Some(secs) => reply.with_header("retry-after", secs.to_string()),
-                None => reply,
+                (false, RateLimitPolicy::Daily, _) | (false, _, None) => Some(wait_secs),
+                (false, _, Some(secs)) => Some(secs),
             };
-            return with_quota(reply, quota);
+            let reply = errors::rate_limited(ctx, policy, st.cfg.portal_id);
+            return with_quota(with_retry_after(reply, retry), quota);
         }
     };
     let reply = dispatch(st, ctx, req, route, &caller, now_ms).unwrap_or_else(|r| r);
     with_quota(reply, quota)
+}
+
+/// The 429 of a `RateLimited` fault: the limiter's body and headers for
+/// `policy`, charging nothing.
+pub(crate) fn injected_rate_limit(
+    st: &State,
+    ctx: &Ctx,
+    token: Option<&str>,
+    policy: RateLimitPolicy,
+    retry_after_secs: Option<u64>,
+    now: Instant,
+) -> Reply {
+    let reply = errors::rate_limited(ctx, policy, st.cfg.portal_id);
+    let quota = st.limiter.injected_quota(&st.cfg, token, policy, now);
+    with_quota(with_retry_after(reply, retry_after_secs), quota)
+}
+
+fn with_retry_after(reply: Reply, secs: Option<u64>) -> Reply {
+    match secs {
+        Some(secs) => reply.with_header("retry-after", secs.to_string()),
+        None => reply,
+    }
 }
 
 fn with_quota(mut reply: Reply, quota: Option<Quota>) -> Reply {
@@ -83,14 +110,18 @@ fn with_quota(mut reply: Reply, quota: Option<Quota>) -> Reply {
     reply
 }
 
-/// Bearer-token check: expired tokens win over scopeless over valid.
-fn authenticate(st: &State, ctx: &Ctx, header: Option<&str>) -> Result<Caller, Reply> {
-    let token = header
+/// The token of an `Authorization: Bearer <token>` header, unvalidated.
+pub(crate) fn bearer_token(header: Option<&str>) -> Option<&str> {
+    header
         .and_then(|h| h.trim().split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
-        .filter(|t| !t.is_empty());
-    let Some(token) = token else {
+        .filter(|t| !t.is_empty())
+}
+
+/// Bearer-token check: expired tokens win over scopeless over valid.
+fn authenticate(st: &State, ctx: &Ctx, header: Option<&str>) -> Result<Caller, Reply> {
+    let Some(token) = bearer_token(header) else {
         return Err(errors::invalid_auth(ctx));
     };
     let listed = |list: &[String]| list.iter().any(|t| t == token);

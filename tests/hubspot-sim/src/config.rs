@@ -27,17 +27,23 @@ pub struct SimConfig {
     /// How long a newly created object stays invisible to search. Real HubSpot
     /// lags by up to ~30 s; the default is zero so tests stay deterministic.
     pub search_lag: Duration,
-    /// `Retry-After` seconds on ten-secondly and search 429s (the header is
-    /// [3RD]-sourced); `None` omits it. DAILY 429s carry the seconds until the
-    /// next UTC midnight when this is `Some`.
+    /// `Retry-After` seconds on the limiter's TEN_SECONDLY_ROLLING and
+    /// SECONDLY (search) 429s (the header is \[3RD\]-sourced). `None`: the time
+    /// until the oldest request in the token's window leaves it, rounded up
+    /// to whole seconds (at least 1), i.e. when a retry is first allowed.
+    /// DAILY 429s always carry the seconds until the next UTC midnight.
+    /// Default `Some(1)`.
     pub retry_after_secs: Option<u64>,
+    /// Send no `Retry-After` on the limiter's 429s at all (to test clients
+    /// that must cope without it). Default `false`.
+    pub omit_retry_after: bool,
     /// Portal (hub) id used in `groupName` of 429 bodies.
     pub portal_id: u64,
     /// Whether rejected (429) requests still use up window and daily quota.
-    /// [UNVERIFIED]: HubSpot does not say; default `false` (they do not).
+    /// \[UNVERIFIED\]: HubSpot does not say; default `false` (they do not).
     pub count_rejected: bool,
     /// Whether `POST /crm/v3/objects/calls` rejects a body without an
-    /// `associations` key. [UNVERIFIED]: the spec lists it as required; an empty
+    /// `associations` key. \[UNVERIFIED\]: the spec lists it as required; an empty
     /// array is always accepted. Default `true`.
     pub require_call_associations: bool,
     /// Custom properties defined with `hasUniqueValue: true` when the portal
@@ -68,6 +74,7 @@ impl Default for SimConfig {
             search_per_second: 4,
             search_lag: Duration::ZERO,
             retry_after_secs: Some(1),
+            omit_retry_after: false,
             portal_id: 4_200_042,
             count_rejected: false,
             require_call_associations: true,

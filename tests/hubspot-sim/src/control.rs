@@ -1,5 +1,7 @@
 //! The `/__sim/` control API (no auth, not rate limited, not logged).
 
+use std::time::Instant;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -28,18 +30,27 @@ struct DefineProperty {
     unique: bool,
 }
 
-/// Answers a control request.
-pub(crate) fn handle(st: &mut State, method: &str, path: &str, body: &[u8], now_ms: u64) -> Reply {
+/// Answers a control request; `now` is the monotonic and the epoch-ms time.
+pub(crate) fn handle(
+    st: &mut State,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    now: (Instant, u64),
+) -> Reply {
+    let (now, now_ms) = now;
     let rest = path.strip_prefix(PREFIX).unwrap_or_default();
     match (method, rest) {
         ("GET", "state") => Reply::json(200, &st.snapshot()),
+        ("GET", "stats") => Reply::json(200, &st.rate_stats()),
         ("POST", "faults") => match serde_json::from_slice::<Fault>(body) {
             Ok(fault) => {
-                st.push_fault(fault);
+                st.push_fault(fault, now);
                 Reply::json(200, &json!({ "queued": st.faults_pending() }))
             }
             Err(e) => bad_request(&format!("invalid fault: {e}")),
         },
+        ("DELETE", "faults") => Reply::json(200, &json!({ "cleared": st.clear_faults(now) })),
         ("POST", "contacts") => match serde_json::from_slice::<Map<String, Value>>(body) {
             Ok(mut object) => {
                 let properties = match object.remove("properties") {

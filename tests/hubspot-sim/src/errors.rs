@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::objects::ObjectType;
 use crate::reply::{Ctx, Reply};
+use crate::types::RateLimitPolicy;
 
 /// The `Error` schema plus the `status` field real bodies carry.
 #[derive(Serialize)]
@@ -338,20 +339,11 @@ struct RateLimitBody<'a> {
     request_id: Option<&'a str>,
 }
 
-/// Which limit a 429 reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Policy {
-    TenSecondly,
-    Daily,
-    /// The search limit. [UNVERIFIED]: no capture of its body exists; this
-    /// reuses the RATE_LIMIT shape with policyName "SECONDLY".
-    SearchSecondly,
-}
-
-/// 429 for the given policy (without headers).
-pub(crate) fn rate_limited(ctx: &Ctx, policy: Policy, portal_id: u64) -> Reply {
+/// 429 for the given policy (without headers). The SECONDLY (search) body is
+/// [UNVERIFIED]: no capture exists; it reuses the RATE_LIMIT shape.
+pub(crate) fn rate_limited(ctx: &Ctx, policy: RateLimitPolicy, portal_id: u64) -> Reply {
     let body = match policy {
-        Policy::TenSecondly => RateLimitBody {
+        RateLimitPolicy::TenSecondlyRolling => RateLimitBody {
             status: "error",
             message: "You have reached your ten_secondly_rolling limit.",
             error_type: "RATE_LIMIT",
@@ -362,7 +354,7 @@ pub(crate) fn rate_limited(ctx: &Ctx, policy: Policy, portal_id: u64) -> Reply {
             )),
             request_id: None,
         },
-        Policy::Daily => RateLimitBody {
+        RateLimitPolicy::Daily => RateLimitBody {
             status: "error",
             message: "You have reached your daily limit.",
             error_type: "RATE_LIMIT",
@@ -371,7 +363,7 @@ pub(crate) fn rate_limited(ctx: &Ctx, policy: Policy, portal_id: u64) -> Reply {
             group_name: None,
             request_id: Some(&ctx.request_id),
         },
-        Policy::SearchSecondly => RateLimitBody {
+        RateLimitPolicy::Secondly => RateLimitBody {
             status: "error",
             message: "You have reached your secondly limit.",
             error_type: "RATE_LIMIT",

@@ -41,6 +41,7 @@ mod routes;
 mod search;
 mod server;
 mod state;
+mod stats;
 mod store;
 mod time;
 mod types;
@@ -50,4 +51,7 @@ mod upsert;
 pub use config::{CONNECTOR_UNIQUE_PROPERTIES, SimConfig};
 pub use counts::ValueCount;
 pub use server::{SimHandle, Simulator};
-pub use types::{Fault, FaultAction, LoggedRequest, SimObject, Snapshot};
+pub use stats::{MAX_RECORDED_TIMES, RateStats, TokenStats};
+pub use types::{
+    Fault, FaultAction, LoggedRequest, RateLimitPolicy, SimObject, Snapshot, UNAVAILABLE_BODY,
+};

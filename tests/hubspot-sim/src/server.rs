@@ -27,6 +27,7 @@ use crate::objects::ObjectType;
 use crate::properties::Definition;
 use crate::reply::{Ctx, Reply};
 use crate::state::State;
+use crate::stats::RateStats;
 use crate::time::now_ms;
 use crate::types::{Fault, FaultAction, Snapshot};
 
@@ -104,8 +105,22 @@ impl SimHandle {
     }
 
     /// Queues a fault (FIFO; the first matching fault applies to a request).
+    /// A storm (`for_ms` set) is active from now.
     pub fn inject(&self, fault: Fault) {
-        self.state().push_fault(fault);
+        self.state().push_fault(fault, Instant::now());
+    }
+
+    /// Removes every queued fault, ending storms early. Returns how many
+    /// could still have fired.
+    pub fn clear_faults(&self) -> usize {
+        self.state().clear_faults(Instant::now())
+    }
+
+    /// Rate-limit statistics since start or the last `reset`: per token,
+    /// accepted and rejected requests by policy, injected 429s, and the
+    /// accepted requests' arrival times.
+    pub fn rate_stats(&self) -> RateStats {
+        self.state().rate_stats()
     }
 
     /// Stores a contact as if a human typed it: no validation, searchable at
@@ -141,8 +156,8 @@ impl SimHandle {
         true
     }
 
-    /// Empties the portal, limits, faults and counters, and leaves only the
-    /// configured custom properties (ids keep growing).
+    /// Empties the portal, limits, faults, counters and rate statistics, and
+    /// leaves only the configured custom properties (ids keep growing).
     pub fn reset(&self) {
         self.state().reset();
     }
@@ -236,13 +251,20 @@ async fn serve(
 
     if path.starts_with(control::PREFIX) {
         let reply = match &body {
-            Ok(body) => control::handle(&mut lock(&shared), &method, &path, body, now_ms()),
+            Ok(body) => control::handle(
+                &mut lock(&shared),
+                &method,
+                &path,
+                body,
+                (Instant::now(), now_ms()),
+            ),
             Err(_) => errors::too_large(&ctx),
         };
         return Ok(finish(reply, &ctx));
     }
 
-    let fault = lock(&shared).begin_request(&method, &path);
+    let token = api::bearer_token(authorization.as_deref());
+    let fault = lock(&shared).begin_request(&method, &path, token, Instant::now());
     match fault {
         Some(FaultAction::Respond {
             status,
@@ -255,6 +277,23 @@ async fn serve(
                 headers,
                 body: Some(body),
             };
+            return Ok(finish(reply, &ctx));
+        }
+        Some(FaultAction::RateLimited {
+            policy,
+            retry_after_secs,
+        }) => {
+            let mut st = lock(&shared);
+            let reply = api::injected_rate_limit(
+                &st,
+                &ctx,
+                token,
+                policy,
+                retry_after_secs,
+                Instant::now(),
+            );
+            st.finish_request(&method, &path_and_query, reply.status);
+            drop(st);
             return Ok(finish(reply, &ctx));
         }
         Some(FaultAction::Reset) => {

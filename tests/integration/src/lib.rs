@@ -11,6 +11,10 @@ use switchboard_config::DeploymentManifest;
 use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
 use switchboard_storage::Storage;
 
+mod in_process;
+
+pub use in_process::InProcess;
+
 /// The repository root.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -144,7 +148,7 @@ pub fn hubspot_manifest(base_url: &str, secret_file: &str, region: Option<&str>)
         r#"
 [connector]
 name = "hubspot"
-version = "^0.1"
+version = "^0.2"
 
 [limits]
 memory_mb = 64
@@ -163,6 +167,28 @@ base-url = "{base_url}"
 [secrets]
 hubspot-token = {{ file = "{secret_file}" }}
 "#
+    )
+}
+
+/// [`hubspot_manifest`] with `[rate_limits]` overrides matching the simulator's limits
+/// (`sim`), the way an operator sets a tenant's plan: a simulator with limits raised out
+/// of the way gets a host that does not hold records back for HubSpot's defaults.
+pub fn hubspot_manifest_for(
+    sim: &switchboard_hubspot_sim::SimConfig,
+    base_url: &str,
+    secret_file: &str,
+    region: Option<&str>,
+) -> String {
+    let clamp = |n: u64| n.clamp(1, u64::from(u32::MAX));
+    format!(
+        "{}\n[rate_limits.budgets.ten-secondly]\ntokens = {}\nwindow_ms = {}\n\n\
+         [rate_limits.budgets.search]\ntokens = {}\n\n\
+         [rate_limits.budgets.daily]\ntokens = {}\n",
+        hubspot_manifest(base_url, secret_file, region),
+        clamp(u64::from(sim.burst_limit)),
+        sim.burst_window.as_millis().max(1),
+        clamp(u64::from(sim.search_per_second)),
+        clamp(sim.daily_limit),
     )
 }
 

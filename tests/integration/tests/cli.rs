@@ -84,17 +84,23 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Self {
-        let sim = Simulator::start(SimConfig {
+        let sim_config = SimConfig {
             tokens: vec![TOKEN.into()],
             search_per_second: 1000,
             ..SimConfig::default()
-        })
-        .await
-        .expect("simulator");
+        };
+        let sim = Simulator::start(sim_config.clone())
+            .await
+            .expect("simulator");
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("token.secret"), TOKEN).expect("write secret");
         let manifest = dir.path().join("deploy.toml");
-        let text = switchboard_tests::hubspot_manifest(&sim.base_url(), "token.secret", Some("GB"));
+        let text = switchboard_tests::hubspot_manifest_for(
+            &sim_config,
+            &sim.base_url(),
+            "token.secret",
+            Some("GB"),
+        );
         std::fs::write(&manifest, text).expect("write manifest");
         Self { sim, dir, manifest }
     }
@@ -312,7 +318,7 @@ async fn inspect_prints_descriptor_imports_and_exports() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let out = &run.stdout;
     assert!(
-        out.starts_with("connector     hubspot 0.1.0 (HubSpot)\n"),
+        out.starts_with("connector     hubspot 0.2.0 (HubSpot)\n"),
         "{out}"
     );
     assert!(out.contains("\nsecrets       hubspot-token\n"), "{out}");
@@ -321,11 +327,19 @@ async fn inspect_prints_descriptor_imports_and_exports() {
         "{out}"
     );
     assert!(
-        section(out, "exports").contains(&"switchboard:connector/guest@0.1.0"),
+        section(out, "exports").contains(&"switchboard:connector/guest@0.2.0"),
         "{out}"
     );
     assert!(
-        section(out, "imports").contains(&"switchboard:connector/http@0.1.0"),
+        section(out, "imports").contains(&"switchboard:connector/http@0.2.0"),
+        "{out}"
+    );
+    assert!(
+        section(out, "imports").contains(&"switchboard:connector/limits@0.2.0"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\n  ten-secondly   190 per 10000 ms (rolling); costs: POST /crm/v3/objects/contacts/search* = 0, other = 1\n"),
         "{out}"
     );
 
@@ -342,8 +356,8 @@ async fn inspect_prints_descriptor_imports_and_exports() {
             .as_array()
             .is_some_and(|a| a.iter().any(|v| v == item))
     };
-    assert!(has("exports", "switchboard:connector/guest@0.1.0"), "{doc}");
-    assert!(has("imports", "switchboard:connector/http@0.1.0"), "{doc}");
+    assert!(has("exports", "switchboard:connector/guest@0.2.0"), "{doc}");
+    assert!(has("imports", "switchboard:connector/http@0.2.0"), "{doc}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

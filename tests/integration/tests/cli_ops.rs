@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, Simulator};
-use switchboard_tests::{Run, connector_wasm, hubspot_manifest, repo_root, switchboard_bin};
+use switchboard_tests::{Run, connector_wasm, hubspot_manifest_for, repo_root, switchboard_bin};
 
 const CRM_TOKEN: &str = "pat-cli-ops-5d2a";
 const INGEST_TOKEN: &str = "ingest-acme-7f3b";
@@ -173,13 +173,14 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_list_show_edit_replay_resolve_and_search_the_audit_log() {
-    let sim = Simulator::start(SimConfig {
+    let sim_config = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
         search_per_second: 1000,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
+    };
+    let sim = Simulator::start(sim_config.clone())
+        .await
+        .expect("simulator");
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();
     std::fs::write(d.join("crm.secret"), CRM_TOKEN).expect("write");
@@ -187,7 +188,7 @@ async fn operators_list_show_edit_replay_resolve_and_search_the_audit_log() {
     std::fs::write(d.join("admin.secret"), ADMIN_TOKEN).expect("write");
     std::fs::write(
         d.join("deploy.toml"),
-        hubspot_manifest(&sim.base_url(), "crm.secret", Some("GB")),
+        hubspot_manifest_for(&sim_config, &sim.base_url(), "crm.secret", Some("GB")),
     )
     .expect("write");
     let config = d.join("switchboard.toml");

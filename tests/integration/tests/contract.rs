@@ -9,7 +9,7 @@ use serde_json::{Value as Json, json};
 use switchboard_hubspot_sim::{SimConfig, SimHandle, Simulator};
 use switchboard_runtime::types::{
     CrmRef, CrmResponse, ErrorClass, FieldError, LimitScope, Payload, PushContext, PushError,
-    PushOutcome, PushStatus, RateLimit, RateLimited, Record, Value,
+    PushOutcome, PushStatus, RateLimit, RateLimited, Record, RequestCost, Value,
 };
 use switchboard_runtime::{ConnectorInstance, Deployment, GuestFault, WorkUnit, idempotency_key};
 use switchboard_storage::Scope;
@@ -172,7 +172,7 @@ async fn describe_reports_name_kinds_hosts_secrets_and_limits() {
         .expect("describe");
 
     assert_eq!(d.name, "hubspot");
-    assert_eq!(d.version, "0.1.0");
+    assert_eq!(d.version, "0.2.0");
     assert_eq!(d.crm, "HubSpot");
     assert_eq!(d.record_kinds, ["call", "contact"]);
     assert_eq!(d.outbound_hosts, ["https://api.hubapi.com"]);
@@ -191,18 +191,32 @@ async fn describe_reports_name_kinds_hosts_secrets_and_limits() {
             "hs_call_recording_url",
         ]
     );
-    let limit = |name: &str, requests: u32, window_ms: u64, path_prefix: &str| RateLimit {
-        name: name.into(),
-        requests,
-        window_ms,
-        path_prefix: path_prefix.into(),
-    };
+    let search = "/crm/v3/objects/contacts/search";
+    let limit =
+        |name: &str, tokens: u32, window_ms: u64, scope, search_cost: Option<u32>, default_cost| {
+            RateLimit {
+                name: name.into(),
+                tokens,
+                window_ms,
+                scope,
+                costs: search_cost
+                    .map(|cost| RequestCost {
+                        method: "POST".into(),
+                        path_prefix: search.into(),
+                        cost,
+                    })
+                    .into_iter()
+                    .collect(),
+                default_cost,
+            }
+        };
     assert_eq!(
         d.rate_limits,
         [
-            limit("ten-secondly", 190, 10_000, ""),
-            limit("daily", 650_000, 86_400_000, ""),
-            limit("search", 4, 1_000, "/crm/v3/objects/contacts/search"),
+            // Search is exempt from the ten-secondly window and counted on its own.
+            limit("ten-secondly", 190, 10_000, LimitScope::Burst, Some(0), 1),
+            limit("daily", 650_000, 86_400_000, LimitScope::Daily, None, 1),
+            limit("search", 4, 1_000, LimitScope::Burst, Some(1), 0),
         ]
     );
     // The same answer the host got when it loaded the component.

@@ -117,11 +117,11 @@ fn bad_record(i: usize) -> Value {
 }
 
 /// Writes `switchboard.toml` and the deployment manifest into `dir`.
-fn write_config(dir: &Path, sim_url: &str) -> PathBuf {
+fn write_config(dir: &Path, sim: &SimConfig, sim_url: &str) -> PathBuf {
     std::fs::write(dir.join("crm.secret"), CRM_TOKEN).expect("write secret");
     std::fs::write(
         dir.join("hubspot.toml"),
-        switchboard_tests::hubspot_manifest(sim_url, "crm.secret", Some("GB")),
+        switchboard_tests::hubspot_manifest_for(sim, sim_url, "crm.secret", Some("GB")),
     )
     .expect("write manifest");
     let wasm = connector_wasm("hubspot");
@@ -363,18 +363,19 @@ async fn acknowledged_records_land_exactly_once_across_sigkills() {
     .expect("build");
     let started = Instant::now();
 
-    let sim = Simulator::start(SimConfig {
+    let sim_config = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
         // Rate limits are not under test here; keep them out of the way.
         burst_limit: 1_000_000,
         search_per_second: 100_000,
         ..SimConfig::default()
-    })
-    .await
-    .expect("simulator");
+    };
+    let sim = Simulator::start(sim_config.clone())
+        .await
+        .expect("simulator");
 
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path(), &sim.base_url());
+    let config = write_config(dir.path(), &sim_config, &sim.base_url());
     let log = dir.path().join("serve.log");
     copy_compiled(&shared_cache_dir(), &dir.path().join("data").join("cache"));
 

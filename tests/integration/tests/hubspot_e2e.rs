@@ -264,6 +264,7 @@ async fn transient_5xx_is_retried_then_delivered() {
         method: Some("POST".into()),
         path_prefix: Some("/crm/v3/objects/calls".into()),
         times: 2,
+        for_ms: None,
         action: FaultAction::Respond {
             status: 503,
             headers: vec![],
@@ -296,6 +297,7 @@ async fn connection_reset_is_transient() {
         method: None,
         path_prefix: None,
         times: 1,
+        for_ms: None,
         action: FaultAction::Reset,
     });
     let report = push(&dep, &call("call-1", "+44 7911 123456"), 1).await;
@@ -343,7 +345,27 @@ async fn missing_scopes_is_a_permission_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ten_secondly_limit_is_a_burst_rate_limit_with_retry_after() {
+async fn ten_secondly_429_is_a_burst_rate_limit_with_retry_after() {
+    let sim = Simulator::start(sim_config()).await.expect("sim");
+    sim.inject(Fault::rate_limit_storm("", 60_000, 1));
+    let host = TestHost::new();
+    let dep = deploy(&host, &sim, "acme", TOKEN).await;
+    let report = push(&dep, &call("call-1", "+44 7911 123456"), 1).await;
+    match class(&report) {
+        ErrorClass::RateLimited(r) => {
+            assert_eq!(r.scope, LimitScope::Burst);
+            assert_eq!(r.policy, "TEN_SECONDLY_ROLLING");
+            assert_eq!(r.retry_after_ms, Some(1000));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_crm_s_remaining_count_holds_requests_back_before_it_refuses_them() {
+    // The portal allows one request per 10 s; the connector declares HubSpot's 190. The
+    // first response says `remaining: 0` of `max: 1`, so the host holds the next request
+    // back itself instead of sending it into a 429.
     let sim = Simulator::start(SimConfig {
         burst_limit: 1,
         burst_window: Duration::from_secs(10),
@@ -357,11 +379,24 @@ async fn ten_secondly_limit_is_a_burst_rate_limit_with_retry_after() {
     match class(&report) {
         ErrorClass::RateLimited(r) => {
             assert_eq!(r.scope, LimitScope::Burst);
-            assert_eq!(r.policy, "TEN_SECONDLY_ROLLING");
-            assert_eq!(r.retry_after_ms, Some(1000));
+            assert_eq!(r.policy, "host: ten-secondly");
+            let wait = r.retry_after_ms.expect("the wait");
+            assert!((8_000..=11_000).contains(&wait), "{wait}");
         }
         other => panic!("{other:?}"),
     }
+    assert_eq!(
+        sim.rate_stats().token(TOKEN).rejected(),
+        0,
+        "no 429 was needed"
+    );
+    let snapshot = dep.limiter().snapshot();
+    let budget = snapshot
+        .budgets
+        .iter()
+        .find(|b| b.name == "ten-secondly")
+        .expect("budget");
+    assert_eq!((budget.server_limit, budget.remaining), (Some(1), 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,6 +446,7 @@ async fn not_found_and_migration_in_progress_are_classified() {
         method: Some("POST".into()),
         path_prefix: Some("/crm/v3/objects/calls".into()),
         times: 1,
+        for_ms: None,
         action: FaultAction::Respond {
             status,
             headers,
@@ -498,6 +534,7 @@ async fn crash_between_call_upsert_and_link_is_healed_by_the_replay() {
         method: Some("PUT".into()),
         path_prefix: Some("/crm/v4/objects/calls/".into()),
         times: 1,
+        for_ms: None,
         action: FaultAction::Reset,
     });
     let first = TestHost::new();

@@ -7,24 +7,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 use switchboard_hubspot_sim::{Fault, FaultAction, SimConfig, SimHandle, Simulator};
-use switchboard_server::CommitMode;
-use switchboard_tests::{connector_wasm, hubspot_manifest};
-use tokio::sync::oneshot;
+use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest};
 
 const INGEST: &str = "ingest-secret";
 const ADMIN: &str = "admin-secret";
 
-/// A running in-process host.
-struct Host {
-    base: String,
-    stop: Option<oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    http: reqwest::Client,
-}
+/// The in-process host of these tests: one tenant, `acme`, with a `hubspot` deployment
+/// (every kind) and a `contacts` deployment (contacts only).
+struct Host;
 
 impl Host {
     /// Writes `switchboard.toml` (with `extra` appended inside `[delivery]`) and starts it.
-    async fn start(dir: &Path, sim: &SimHandle, delivery: &str, extra: &str) -> Host {
+    async fn start(dir: &Path, sim: &SimHandle, delivery: &str, extra: &str) -> InProcess {
         std::fs::write(dir.join("hubspot.secret"), "sim-token").unwrap();
         std::fs::write(dir.join("ingest.token"), INGEST).unwrap();
         std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
@@ -63,100 +57,7 @@ kinds = ["contact"]
         );
         let path = dir.join("switchboard.toml");
         std::fs::write(&path, config).unwrap();
-        let config = switchboard_config::ServeConfig::load(&path).expect("valid config");
-        let (stop, stopped) = oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = oneshot::channel();
-        let task = tokio::spawn(async move {
-            switchboard_server::run(
-                &config,
-                CommitMode::Group,
-                async {
-                    let _ = stopped.await;
-                },
-                move |addr| {
-                    let _ = addr_tx.send(addr);
-                },
-            )
-            .await
-        });
-        let addr = match addr_rx.await {
-            Ok(addr) => addr,
-            Err(_) => panic!("server did not start: {:?}", task.await),
-        };
-        Host {
-            base: format!("http://{addr}"),
-            stop: Some(stop),
-            task,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn ingest(&self, tenant: &str, token: &str, body: String) -> (u16, Json) {
-        let resp = self
-            .http
-            .post(format!("{}/v1/tenants/{tenant}/records", self.base))
-            .bearer_auth(token)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Json::Null))
-    }
-
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Json>) -> (u16, Json) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(ADMIN);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Json::Null))
-    }
-
-    async fn get(&self, path: &str) -> Json {
-        let (status, body) = self.admin(reqwest::Method::GET, path, None).await;
-        assert_eq!(status, 200, "{path}: {body}");
-        body
-    }
-
-    async fn pending(&self) -> u64 {
-        let status = self.get("/v1/status").await;
-        status["lanes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["pending"].as_u64().unwrap())
-            .sum()
-    }
-
-    /// Waits until no record is queued, or panics after `limit`.
-    async fn settle(&self, limit: Duration) {
-        let start = Instant::now();
-        while self.pending().await > 0 {
-            assert!(
-                start.elapsed() < limit,
-                "records still queued after {limit:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn audit(&self, query: &str) -> Vec<Json> {
-        self.get(&format!("/v1/audit?{query}")).await["entries"]
-            .as_array()
-            .unwrap()
-            .clone()
-    }
-
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        self.task.await.unwrap().expect("clean shutdown");
+        InProcess::start(&path, ADMIN).await
     }
 }
 
@@ -320,6 +221,7 @@ async fn transient_failures_are_retried_and_exhausted_ones_dead_lettered_with_an
         method: None,
         path_prefix: Some("/crm/v3/objects".into()),
         times,
+        for_ms: None,
         action: FaultAction::Respond {
             status: 503,
             headers: vec![],
@@ -372,15 +274,7 @@ async fn transient_failures_are_retried_and_exhausted_ones_dead_lettered_with_an
         (alert["record_id"].as_str(), alert["reason"].as_str()),
         (Some("r2"), Some("retries-exhausted"))
     );
-    let metrics = host
-        .http
-        .get(format!("{}/metrics", host.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = host.metrics().await;
     assert!(
         metrics.contains("switchboard_dead_lettered_total 1"),
         "{metrics}"
@@ -492,6 +386,7 @@ async fn a_scheduled_retry_survives_a_restart() {
         method: None,
         path_prefix: Some("/crm/v3/objects".into()),
         times: 1,
+        for_ms: None,
         action: FaultAction::Respond {
             status: 503,
             headers: vec![("retry-after".into(), "1".into())],

@@ -330,11 +330,31 @@ fn error_responses_go_back_to_the_host_for_classification() {
 
 #[test]
 fn transport_failures_are_classified_by_the_sdk() {
-    let mut fake = Fake::new().fail(CONTACT_SEARCH, HttpError::Timeout("total".into()));
+    let timeout = HttpError::Timeout {
+        phase: switchboard_sdk::http::TimeoutPhase::TlsHandshake,
+        limit_ms: 5000,
+    };
+    let mut fake = Fake::new().fail(CONTACT_SEARCH, timeout);
     assert!(matches!(
         run(&mut fake, call_record()),
         Err(PushError::Classified(ErrorClass::Transient(None)))
     ));
+}
+
+#[test]
+fn a_request_the_host_held_back_is_a_rate_limit_not_a_failure() {
+    let throttled = HttpError::Throttled {
+        wait_ms: 700,
+        budget: "ten-secondly".into(),
+    };
+    let mut fake = Fake::new().fail(CONTACT_SEARCH, throttled);
+    match run(&mut fake, call_record()) {
+        Err(PushError::Classified(ErrorClass::RateLimited(r))) => {
+            assert_eq!(r.retry_after_ms, Some(700));
+            assert_eq!(r.policy, "host: ten-secondly");
+        }
+        other => panic!("expected rate-limited, got {other:?}"),
+    }
 }
 
 #[test]

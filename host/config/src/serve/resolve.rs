@@ -80,6 +80,7 @@ fn resolve_tenant(
         ingest_token: raw.ingest_token.relative_to(source.dir),
         name,
         deployments,
+        concurrency: raw.concurrency,
     })
 }
 
@@ -116,5 +117,6 @@ fn resolve_deployment(
         manifest,
         kinds: raw.kinds,
         delivery: raw.delivery,
+        concurrency: raw.concurrency,
     })
 }

@@ -9,6 +9,7 @@ use serde::de::{Deserializer, Error};
 
 use super::delivery::DeliveryOverrides;
 use super::paths::non_empty_path;
+use crate::bounded::bounded_opt;
 use crate::manifest::DeploymentManifest;
 use crate::names::named_map;
 use crate::secrets::{SecretError, SecretSource};
@@ -25,6 +26,10 @@ pub struct TenantConfig {
     pub ingest_token: SecretSource,
     /// The tenant's deployments by name; at least one.
     pub deployments: BTreeMap<String, DeploymentConfig>,
+    /// Most records of this tenant attempted at once, across its deployments (a bulkhead:
+    /// one tenant's slow CRM cannot hold every worker). Default: half of
+    /// `workers.concurrency`, at least 1.
+    pub concurrency: Option<u64>,
 }
 
 impl TenantConfig {
@@ -58,6 +63,8 @@ pub struct DeploymentConfig {
     /// [`ServeConfig::delivery_policy`](crate::ServeConfig::delivery_policy) for the merged
     /// policy.
     pub delivery: DeliveryOverrides,
+    /// Most records of this deployment attempted at once. Default: the tenant's limit.
+    pub concurrency: Option<u64>,
 }
 
 /// A tenant as written in the file.
@@ -67,6 +74,8 @@ pub(crate) struct RawTenant {
     pub(crate) ingest_token: SecretSource,
     #[serde(deserialize_with = "deployments")]
     pub(crate) deployments: BTreeMap<String, RawDeployment>,
+    #[serde(default, deserialize_with = "bounded_opt::<_, 1, 100_000>")]
+    pub(crate) concurrency: Option<u64>,
 }
 
 /// A deployment as written in the file.
@@ -81,6 +90,8 @@ pub(crate) struct RawDeployment {
     pub(crate) kinds: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) delivery: DeliveryOverrides,
+    #[serde(default, deserialize_with = "bounded_opt::<_, 1, 100_000>")]
+    pub(crate) concurrency: Option<u64>,
 }
 
 /// Deserializes `[tenants]`: valid names, at least one.

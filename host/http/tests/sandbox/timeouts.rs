@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use switchboard_http::{HttpError, HttpPolicy, OutboundHttp, Secrets};
+use switchboard_http::{HttpError, HttpPolicy, OutboundHttp, Secrets, TimeoutPhase};
 
 use crate::server::{blurting_server, closed_port, full_backlog_listener, silent_server};
 use crate::{get, policy};
@@ -17,9 +17,13 @@ fn timed(connect_ms: u64, tls_ms: u64, total_ms: u64) -> OutboundHttp {
     .unwrap()
 }
 
-fn timeout_text(err: HttpError) -> String {
+/// The timeout's text, after checking it is the `expected` phase.
+fn timeout_text(err: HttpError, expected: TimeoutPhase) -> String {
     match err {
-        HttpError::Timeout(text) => text,
+        HttpError::Timeout { detail, phase, .. } => {
+            assert_eq!(phase, expected, "{detail}");
+            detail
+        }
         other => panic!("expected a timeout, got {other:?}"),
     }
 }
@@ -36,7 +40,7 @@ async fn connect_timeout_fires() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(
-        timeout_text(err),
+        timeout_text(err, TimeoutPhase::Connect),
         "connect to \"127.0.0.1\" timed out after 300ms"
     );
     assert!(
@@ -57,7 +61,7 @@ async fn tls_handshake_timeout_fires() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(
-        timeout_text(err),
+        timeout_text(err, TimeoutPhase::TlsHandshake),
         "tls handshake with \"127.0.0.1\" timed out after 300ms"
     );
     assert!(
@@ -79,7 +83,7 @@ async fn total_timeout_fires() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert_eq!(
-        timeout_text(err),
+        timeout_text(err, TimeoutPhase::Total),
         "request to \"127.0.0.1\" timed out after 400ms"
     );
     assert!(
@@ -96,7 +100,7 @@ async fn request_timeout_only_shortens_the_total() {
     req.timeout = Some(Duration::from_millis(200));
     let err = http.send(req, &Secrets::new()).await.unwrap_err();
     assert_eq!(
-        timeout_text(err),
+        timeout_text(err, TimeoutPhase::Total),
         "request to \"127.0.0.1\" timed out after 200ms"
     );
 
@@ -105,7 +109,7 @@ async fn request_timeout_only_shortens_the_total() {
     req.timeout = Some(Duration::from_secs(60));
     let err = http.send(req, &Secrets::new()).await.unwrap_err();
     assert_eq!(
-        timeout_text(err),
+        timeout_text(err, TimeoutPhase::Total),
         "request to \"127.0.0.1\" timed out after 300ms"
     );
 }

@@ -1,21 +1,30 @@
 //! `http`: the sandboxed outbound HTTP capability. Policy (allowlist,
 //! address filtering, timeouts, size cap, secret injection) lives in
-//! `switchboard-http`; this file maps types, journals the exchange and keeps
-//! the time spent waiting out of the guest's time budget.
+//! `switchboard-http`; this file spends the request's cost from the
+//! deployment's rate-limit budgets first, maps types, journals the exchange
+//! and keeps the time spent waiting out of the guest's time budget.
 
 use std::time::{Duration, Instant};
 
-use switchboard_http::{HttpError, Request, SecretHeader, redact_request_summary};
+use switchboard_http::{HttpError, Request, SecretHeader, TimeoutPhase, redact_request_summary};
+use switchboard_limits::AcquireError;
 
 use super::NOT_DURING_PREPARE;
-use crate::bindings::http::{Error, Host, Request as WitRequest, Response};
+use crate::bindings::http::{
+    Error, Host, Request as WitRequest, Response, Throttled, Timeout, TimeoutPhase as WitPhase,
+};
 use crate::host_state::HostState;
+use crate::journal::Throttle;
 
 impl Host for HostState {
     async fn send(&mut self, req: WitRequest) -> Result<Response, Error> {
         let Some(ctx) = self.ctx.clone() else {
             return Err(Error::Denied(NOT_DURING_PREPARE.into()));
         };
+        let method = req.method.to_ascii_uppercase();
+        let path = switchboard_http::Url::parse(&req.url)
+            .map(|u| u.path().to_owned())
+            .ok();
         let request = Request {
             method: req.method,
             url: req.url,
@@ -36,12 +45,43 @@ impl Host for HostState {
         };
         let summary = ctx.redact(&redact_request_summary(&request));
         let started = Instant::now();
+        // An unparsable URL costs nothing: `send` refuses it without touching the network.
+        let permit = match &path {
+            Some(path) => match ctx.limiter.acquire(&method, path).await {
+                Ok(permit) => Some(permit),
+                Err(refused) => {
+                    let elapsed = started.elapsed();
+                    self.budget.add_host_time(elapsed);
+                    let text = refused.to_string();
+                    self.journal
+                        .record_http(summary, Err(text.clone()), None, elapsed);
+                    return Err(match refused {
+                        AcquireError::Throttled { wait, cause } => {
+                            self.journal.throttle(Throttle {
+                                wait_ms: millis(wait),
+                                cause: cause.clone(),
+                            });
+                            Error::Throttled(Throttled {
+                                wait_ms: millis(wait),
+                                budget: cause,
+                            })
+                        }
+                        AcquireError::TooCostly { .. } => Error::Denied(text),
+                    });
+                }
+            },
+            None => None,
+        };
         let result = ctx.http.send(request, &ctx.secrets).await;
+        if let Some(permit) = permit {
+            permit.complete();
+        }
         let elapsed = started.elapsed();
         self.budget.add_host_time(elapsed);
         match result {
             Ok(resp) => {
-                self.journal.record_http(summary, Ok(resp.status), elapsed);
+                self.journal
+                    .record_http(summary, Ok(resp.status), None, elapsed);
                 Ok(Response {
                     status: resp.status,
                     headers: resp.headers,
@@ -50,11 +90,22 @@ impl Host for HostState {
             }
             Err(err) => {
                 let text = ctx.redact(&err.to_string());
-                self.journal
-                    .record_http(summary, Err(text.clone()), elapsed);
+                self.journal.record_http(
+                    summary,
+                    Err(text.clone()),
+                    Some(failure_kind(&err)),
+                    elapsed,
+                );
                 Err(match err {
                     HttpError::Denied(_) => Error::Denied(text),
-                    HttpError::Timeout(_) => Error::Timeout(text),
+                    HttpError::Timeout { phase, limit, .. } => Error::Timeout(Timeout {
+                        phase: match phase {
+                            TimeoutPhase::Connect => WitPhase::Connect,
+                            TimeoutPhase::TlsHandshake => WitPhase::TlsHandshake,
+                            TimeoutPhase::Total => WitPhase::Total,
+                        },
+                        limit_ms: millis(limit),
+                    }),
                     HttpError::Connect(_) => Error::Connect(text),
                     HttpError::Tls(_) => Error::Tls(text),
                     HttpError::TooLarge { limit } => Error::TooLarge(limit),
@@ -63,4 +114,25 @@ impl Host for HostState {
             }
         }
     }
+}
+
+/// The host's own name for a transport failure, kept in the journal so the audit log
+/// tells a slow TLS handshake from a slow CRM whatever the connector made of it.
+fn failure_kind(err: &HttpError) -> &'static str {
+    match err {
+        HttpError::Timeout { phase, .. } => match phase {
+            TimeoutPhase::Connect => "timeout-connect",
+            TimeoutPhase::TlsHandshake => "timeout-tls-handshake",
+            TimeoutPhase::Total => "timeout-total",
+        },
+        HttpError::Connect(_) => "connect-failed",
+        HttpError::Tls(_) => "tls-failed",
+        HttpError::Denied(_) => "denied",
+        HttpError::TooLarge { .. } => "too-large",
+        HttpError::InvalidRequest(_) => "invalid-request",
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -5,6 +5,7 @@
 mod audit;
 mod config;
 mod http;
+mod limits;
 mod log;
 mod queue;
 mod state;

@@ -14,7 +14,9 @@ pub(crate) fn metrics(ctx: &Ctx) -> Reply {
     reply::text(StatusCode::OK, ctx.pipeline.metrics_text())
 }
 
-/// Every lane: its connector, queued records and when the next one is due.
+/// Every lane: its connector, queued records, when the next one is due, and its guards:
+/// in-flight attempts against its concurrency, the rate-limit budgets and pause, and the
+/// circuit breaker.
 pub(crate) fn status(ctx: &Ctx) -> Reply {
     let store = ctx.pipeline.store();
     let lanes: Vec<_> = ctx
@@ -30,6 +32,11 @@ pub(crate) fn status(ctx: &Ctx) -> Reply {
                 "kinds": lane.kinds,
                 "pending": store.pending(&scope).ok(),
                 "next_due_ms": store.next_due(&scope).ok().flatten(),
+                "in_flight": lane.in_flight(),
+                "concurrency": lane.concurrency,
+                "tenant_concurrency": ctx.pipeline.tenants().get(&lane.tenant).map(|t| t.concurrency),
+                "rate_limits": lane.limiter().snapshot(),
+                "breaker": lane.breaker(),
             })
         })
         .collect();

@@ -106,3 +106,25 @@ pub fn assert_error_shape(resp: &Resp) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Checks HubSpot's TEN_SECONDLY_ROLLING 429 (crm-api-facts §1.2) for portal 777, with
+/// `Retry-After: 1` and the correlation id echoed in its header.
+pub fn assert_ten_secondly_429(limited: &Resp) {
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.body["status"], "error");
+    assert_eq!(
+        limited.body["message"],
+        "You have reached your ten_secondly_rolling limit."
+    );
+    assert_eq!(limited.body["errorType"], "RATE_LIMIT");
+    assert_eq!(limited.body["policyName"], "TEN_SECONDLY_ROLLING");
+    assert_eq!(
+        limited.body["groupName"],
+        "publicapi:private-app-api-calls-ten-secondly:777"
+    );
+    assert_eq!(
+        limited.body["correlationId"].as_str(),
+        limited.header("x-hubspot-correlation-id")
+    );
+    assert_eq!(limited.header("retry-after"), Some("1"));
+}

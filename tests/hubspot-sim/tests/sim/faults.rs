@@ -15,6 +15,7 @@ async fn injected_503_applies_times_then_normal_handling_resumes() {
         method: Some("POST".into()),
         path_prefix: Some("/crm/v3/objects/contacts".into()),
         times: 2,
+        for_ms: None,
         action: FaultAction::Respond {
             status: 503,
             headers: vec![("retry-after".into(), "7".into())],
@@ -48,6 +49,7 @@ async fn faults_apply_in_fifo_order() {
             method: None,
             path_prefix: None,
             times: 1,
+            for_ms: None,
             action: FaultAction::Respond {
                 status,
                 headers: vec![],
@@ -67,6 +69,7 @@ async fn injected_delay_answers_late_but_normally() {
         method: None,
         path_prefix: None,
         times: 1,
+        for_ms: None,
         action: FaultAction::Delay(Duration::from_millis(300)),
     });
     let started = Instant::now();
@@ -82,6 +85,7 @@ async fn injected_reset_is_a_connection_error_for_the_client() {
         method: Some("POST".into()),
         path_prefix: None,
         times: 1,
+        for_ms: None,
         action: FaultAction::Reset,
     });
     let err = reqwest::Client::new()

@@ -11,4 +11,6 @@ mod faults;
 mod properties;
 mod rate_limits;
 mod search;
+mod stats;
+mod storms;
 mod upsert;

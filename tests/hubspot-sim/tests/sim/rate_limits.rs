@@ -46,23 +46,7 @@ async fn burst_over_limit_is_ten_secondly_429_and_recovers_after_window() {
         assert_eq!(get(&sim, LIST).await.status, 200);
     }
     let limited = get(&sim, LIST).await;
-    assert_eq!(limited.status, 429);
-    assert_eq!(limited.body["status"], "error");
-    assert_eq!(
-        limited.body["message"],
-        "You have reached your ten_secondly_rolling limit."
-    );
-    assert_eq!(limited.body["errorType"], "RATE_LIMIT");
-    assert_eq!(limited.body["policyName"], "TEN_SECONDLY_ROLLING");
-    assert_eq!(
-        limited.body["groupName"],
-        "publicapi:private-app-api-calls-ten-secondly:777"
-    );
-    assert_eq!(
-        limited.body["correlationId"].as_str(),
-        limited.header("x-hubspot-correlation-id")
-    );
-    assert_eq!(limited.header("retry-after"), Some("1"));
+    assert_ten_secondly_429(&limited);
     assert_eq!(limited.header("x-hubspot-ratelimit-remaining"), Some("0"));
 
     let snap = sim.snapshot();
@@ -122,4 +106,54 @@ async fn control_api_is_not_rate_limited() {
         assert_eq!(resp.status().as_u16(), 200);
     }
     assert_eq!(sim.snapshot().requests, 0);
+}
+
+#[tokio::test]
+async fn unset_retry_after_is_the_wait_until_the_oldest_request_leaves_the_window() {
+    let sim = start(SimConfig {
+        burst_limit: 2,
+        burst_window: Duration::from_millis(2_500),
+        retry_after_secs: None,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(get(&sim, LIST).await.status, 200);
+    assert_eq!(get(&sim, LIST).await.status, 200);
+    let limited = get(&sim, LIST).await;
+    assert_eq!(limited.status, 429);
+    // About 2.5 s are left, rounded up.
+    assert_eq!(limited.header("retry-after"), Some("3"));
+    assert_eq!(
+        limited.header("x-hubspot-ratelimit-interval-milliseconds"),
+        Some("2500")
+    );
+    assert_eq!(limited.header("x-hubspot-ratelimit-max"), Some("2"));
+    assert_eq!(limited.header("x-hubspot-ratelimit-remaining"), Some("0"));
+    assert_eq!(
+        limited.header("x-hubspot-ratelimit-daily-remaining"),
+        Some("649998")
+    );
+}
+
+#[tokio::test]
+async fn omit_retry_after_sends_no_retry_after_on_any_429() {
+    let sim = start(SimConfig {
+        burst_limit: 1,
+        search_per_second: 1,
+        omit_retry_after: true,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(get(&sim, LIST).await.status, 200);
+    let limited = get(&sim, LIST).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), None);
+    assert_eq!(limited.header("x-hubspot-ratelimit-remaining"), Some("0"));
+    let search = "/crm/v3/objects/contacts/search";
+    let body = serde_json::json!({});
+    assert_eq!(post(&sim, search, body.clone()).await.status, 200);
+    let limited = post(&sim, search, body).await;
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.header("retry-after"), None);
+    assert_eq!(limited.header("x-hubspot-ratelimit-remaining"), None);
 }

@@ -374,6 +374,7 @@ async fn upsert_is_a_counted_scoped_faultable_write() {
         method: Some("POST".into()),
         path_prefix: Some("/crm/v3/objects/calls".into()),
         times: 1,
+        for_ms: None,
         action: switchboard_hubspot_sim::FaultAction::Respond {
             status: 503,
             headers: vec![],

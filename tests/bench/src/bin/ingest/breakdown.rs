@@ -248,7 +248,7 @@ pub(crate) async fn pipeline_only(
     tasks: usize,
 ) -> anyhow::Result<(f64, u64)> {
     let dir = tempfile::tempdir()?;
-    let config = write_config(dir.path(), wasm, "http://127.0.0.1:9", 16)?;
+    let config = offline_config(dir.path(), wasm)?;
     let assembled = switchboard_server::assemble(&config, mode).await?;
     let pipeline = assembled.pipeline.clone();
     let start = Instant::now();

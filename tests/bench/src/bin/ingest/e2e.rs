@@ -9,16 +9,16 @@ pub(crate) async fn e2e(wasm: &Path, n: usize, concurrency: u64) -> anyhow::Resu
     println!(
         "\n## end to end: {n} records, workers.concurrency = {concurrency}, unthrottled simulator"
     );
-    let sim = Simulator::start(SimConfig {
+    let sim_config = SimConfig {
         tokens: vec![SIM_TOKEN.into()],
         burst_limit: u32::MAX,
         daily_limit: u64::MAX,
         search_per_second: u32::MAX,
         ..SimConfig::default()
-    })
-    .await?;
+    };
+    let sim = Simulator::start(sim_config.clone()).await?;
     let dir = tempfile::tempdir()?;
-    let config = write_config(dir.path(), wasm, &sim.base_url(), concurrency)?;
+    let config = write_config(dir.path(), wasm, &sim_config, &sim.base_url(), concurrency)?;
 
     // 1. Enqueue over HTTP with the workers off (batches of 1000 records).
     let server = start_server(config.clone(), CommitMode::Group, false).await?;

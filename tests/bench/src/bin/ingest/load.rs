@@ -39,7 +39,7 @@ pub(crate) async fn ingest_scenario(
 ) -> anyhow::Result<RunResult> {
     let dir = tempfile::tempdir()?;
     // Nothing listens there: workers are off, so nothing is delivered.
-    let config = write_config(dir.path(), wasm, "http://127.0.0.1:9", 16)?;
+    let config = offline_config(dir.path(), wasm)?;
     let server = start_server(config, mode, false).await?;
     let addr = server.addr;
     let before = counters(addr).await;

@@ -3,10 +3,16 @@
 
 use super::*;
 
+/// [`write_config`] for scenarios that deliver nothing: the CRM URL has no listener.
+pub(crate) fn offline_config(dir: &Path, wasm: &Path) -> anyhow::Result<ServeConfig> {
+    write_config(dir, wasm, &SimConfig::default(), "http://127.0.0.1:9", 16)
+}
+
 /// A server config in `dir`: one tenant, one HubSpot deployment at `base_url`.
 pub(crate) fn write_config(
     dir: &Path,
     wasm: &Path,
+    sim: &SimConfig,
     base_url: &str,
     concurrency: u64,
 ) -> anyhow::Result<ServeConfig> {
@@ -23,7 +29,7 @@ pub(crate) fn write_config(
     std::fs::write(dir.join("hubspot-token.secret"), SIM_TOKEN)?;
     std::fs::write(
         dir.join("hubspot.toml"),
-        switchboard_tests::hubspot_manifest(base_url, "hubspot-token.secret", Some("GB")),
+        switchboard_tests::hubspot_manifest_for(sim, base_url, "hubspot-token.secret", Some("GB")),
     )?;
     let toml = format!(
         r#"

@@ -1,0 +1,114 @@
+//! `switchboard status`: every lane of a running `switchboard serve` with its queue, its
+//! concurrency, its rate-limit budgets and pause, and its circuit breaker.
+
+use std::process::ExitCode;
+
+use serde_json::Value as Json;
+
+use crate::client::{ServerArgs, print_json, text};
+
+/// Arguments of `status`.
+#[derive(clap::Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    server: ServerArgs,
+    /// Print the server's JSON answer (`{"lanes": [...]}`).
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) async fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
+    let client = a.server.connect()?;
+    let answer = match client.get("/v1/status", &[]).await? {
+        Ok(v) => v,
+        Err(e) => return e.report(),
+    };
+    if a.json {
+        print_json(&answer);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for lane in answer
+        .get("lanes")
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        println!("{}", lane_text(lane));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Two to four lines per lane:
+/// `TENANT/DEPLOYMENT  CONNECTOR  pending=N  in-flight=N/N  breaker=STATE`, then
+/// `  paused Nms: REASON` when paused, then one `  budget NAME used/tokens ...` per budget.
+fn lane_text(l: &Json) -> String {
+    let breaker = l.get("breaker");
+    let state = text(breaker.and_then(|b| b.get("state")));
+    let mut out = format!(
+        "{}/{}  {}  pending={}  in-flight={}/{}  breaker={}",
+        text(l.get("tenant")),
+        text(l.get("deployment")),
+        text(l.get("connector")),
+        text(l.get("pending")),
+        text(l.get("in_flight")),
+        text(l.get("concurrency")),
+        state,
+    );
+    if let Some(ms) = breaker
+        .and_then(|b| b.get("open_for_ms"))
+        .and_then(Json::as_u64)
+    {
+        out.push_str(&format!(" (probe in {ms} ms)"));
+    }
+    let limits = l.get("rate_limits");
+    if let Some(ms) = limits
+        .and_then(|r| r.get("paused_for_ms"))
+        .and_then(Json::as_u64)
+    {
+        out.push_str(&format!(
+            "\n  paused {ms} ms: {}",
+            text(limits.and_then(|r| r.get("pause_reason")))
+        ));
+    }
+    for b in limits
+        .and_then(|r| r.get("budgets"))
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        out.push_str(&format!(
+            "\n  budget {} ({})  used {}/{}  remaining {}",
+            text(b.get("name")),
+            text(b.get("scope")),
+            text(b.get("used")),
+            text(b.get("tokens")),
+            text(b.get("remaining")),
+        ));
+        if let Some(ms) = b.get("blocked_for_ms").and_then(Json::as_u64) {
+            out.push_str(&format!("  blocked {ms} ms"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_the_pause_the_breaker_and_every_budget() {
+        let lane = serde_json::json!({
+            "tenant": "acme", "deployment": "hubspot", "connector": "hubspot@0.2.0",
+            "pending": 12, "in_flight": 3, "concurrency": 8,
+            "breaker": {"state": "open", "open_for_ms": 4000},
+            "rate_limits": {"paused_for_ms": 900, "pause_reason": "the CRM said TEN_SECONDLY_ROLLING (burst)",
+                "budgets": [{"name": "ten-secondly", "scope": "rolling", "used": 190, "tokens": 190, "remaining": 0, "blocked_for_ms": null}]},
+        });
+        assert_eq!(
+            lane_text(&lane),
+            "acme/hubspot  hubspot@0.2.0  pending=12  in-flight=3/8  breaker=open (probe in 4000 ms)\n  \
+             paused 900 ms: the CRM said TEN_SECONDLY_ROLLING (burst)\n  \
+             budget ten-secondly (rolling)  used 190/190  remaining 0"
+        );
+    }
+}

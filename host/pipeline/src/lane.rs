@@ -1,0 +1,153 @@
+//! One deployment of one tenant (a lane): its connector, its queue, its retry policy, and
+//! the three things that protect it and everyone else: the rate-limit budgets (in the
+//! deployment, spent inside `http.send`), the circuit breaker, and the bulkheads
+//! (concurrency slots of the lane and of its tenant).
+
+use std::sync::{Arc, Mutex};
+
+use switchboard_limits::{Admission, Breaker, BreakerConfig, BreakerSnapshot, Limiter, Transition};
+use switchboard_runtime::Deployment;
+use switchboard_storage::Scope;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+use crate::policy::DeliveryPolicy;
+
+/// How a lane runs, besides its connector.
+#[derive(Debug, Clone)]
+pub struct LaneOptions {
+    /// Retry limits.
+    pub policy: DeliveryPolicy,
+    /// When the breaker opens and for how long.
+    pub breaker: BreakerConfig,
+    /// Most records of this lane attempted at once.
+    pub concurrency: usize,
+}
+
+/// One deployment of one tenant: a connector, its queue, and its limits.
+pub struct Lane {
+    /// The tenant.
+    pub tenant: String,
+    /// The deployment's name in the config (the queue's name).
+    pub name: String,
+    /// The deployed connector.
+    pub deployment: Deployment,
+    /// Record kinds this lane takes.
+    pub kinds: Vec<String>,
+    /// Retry limits.
+    pub policy: DeliveryPolicy,
+    /// Most records of this lane attempted at once.
+    pub concurrency: usize,
+    slots: Arc<Semaphore>,
+    tenant_slots: Arc<Semaphore>,
+    breaker: Mutex<Breaker>,
+}
+
+/// The slots one attempt holds: one of its lane's and one of its tenant's.
+pub(crate) struct Slots {
+    _lane: OwnedSemaphorePermit,
+    _tenant: OwnedSemaphorePermit,
+}
+
+/// What an attempt says about the CRM's health, for the breaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Health {
+    /// The CRM answered (delivered, or refused the record for a reason of its own).
+    Up,
+    /// A transient failure: 5xx, a timeout, a broken connection.
+    Down,
+    /// Says nothing about the CRM: rate-limited, or the connector itself failed.
+    Unknown,
+}
+
+impl Lane {
+    /// A lane of `tenant` whose attempts also take a slot of `tenant_slots` (shared by
+    /// every lane of the tenant).
+    pub fn new(
+        tenant: &str,
+        name: &str,
+        deployment: Deployment,
+        kinds: Vec<String>,
+        options: LaneOptions,
+        tenant_slots: Arc<Semaphore>,
+    ) -> Self {
+        let concurrency = options.concurrency.max(1);
+        Self {
+            tenant: tenant.to_owned(),
+            name: name.to_owned(),
+            deployment,
+            kinds,
+            policy: options.policy,
+            concurrency,
+            slots: Arc::new(Semaphore::new(concurrency)),
+            tenant_slots,
+            breaker: Mutex::new(Breaker::new(options.breaker, Instant::now())),
+        }
+    }
+
+    /// The queue this lane reads: (tenant, deployment name).
+    pub fn scope(&self) -> Scope {
+        Scope::new(self.tenant.clone(), self.name.clone())
+    }
+
+    /// `name@version` of the connector.
+    pub fn connector_label(&self) -> String {
+        let d = self.deployment.descriptor();
+        format!("{}@{}", d.name, d.version)
+    }
+
+    /// The deployment's rate-limit budgets and pause.
+    pub fn limiter(&self) -> &Limiter {
+        self.deployment.limiter()
+    }
+
+    /// Attempts of this lane running now.
+    pub fn in_flight(&self) -> usize {
+        self.concurrency - self.slots.available_permits().min(self.concurrency)
+    }
+
+    /// The breaker's state and counters.
+    pub fn breaker(&self) -> BreakerSnapshot {
+        lock(&self.breaker).snapshot(Instant::now())
+    }
+
+    /// Slots free for this lane: its own, bounded by its tenant's.
+    pub(crate) fn free_slots(&self) -> usize {
+        self.slots
+            .available_permits()
+            .min(self.tenant_slots.available_permits())
+    }
+
+    /// Takes a lane slot and a tenant slot, if both are free.
+    pub(crate) fn take_slots(&self) -> Option<Slots> {
+        let lane = self.slots.clone().try_acquire_owned().ok()?;
+        let tenant = self.tenant_slots.clone().try_acquire_owned().ok()?;
+        Some(Slots {
+            _lane: lane,
+            _tenant: tenant,
+        })
+    }
+
+    /// Asks the breaker whether attempts may start.
+    pub(crate) fn admit(&self) -> (Admission, Option<Transition>) {
+        lock(&self.breaker).admit(Instant::now())
+    }
+
+    /// Tells the breaker how an attempt went (a probe included).
+    pub(crate) fn settle(&self, health: Health) -> Option<Transition> {
+        let mut breaker = lock(&self.breaker);
+        let now = Instant::now();
+        match health {
+            Health::Up => breaker.on_success(now),
+            Health::Down => breaker.on_failure(now),
+            Health::Unknown => {
+                breaker.on_neutral(now);
+                None
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

@@ -1,0 +1,411 @@
+//! Rate limits, breakers and bulkheads through `switchboard serve` against HubSpot
+//! simulators with real limits, on a compressed time scale (a 1 s burst window instead of
+//! 10 s): sustained delivery near the allowed rate without a 429, a 429 storm and a 503
+//! storm ridden out with nothing lost, the breaker opening and closing, and a healthy
+//! tenant unharmed by a slow one.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Value as Json, json};
+use switchboard_hubspot_sim::{Fault, SimConfig, SimHandle, Simulator};
+use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest_for};
+
+const INGEST: &str = "ingest-secret";
+const ADMIN: &str = "admin-secret";
+const CRM_TOKEN: &str = "sim-token";
+
+/// One tenant of the test config: a HubSpot deployment against `sim`.
+struct TenantSpec<'a> {
+    name: &'a str,
+    sim: &'a SimHandle,
+    limits: &'a SimConfig,
+    /// Appended to the deployment manifest (e.g. a `[breaker]` table).
+    manifest_extra: &'a str,
+}
+
+/// Writes `switchboard.toml` with `workers` and `delivery` tables and one `hubspot`
+/// deployment per tenant, and starts it.
+async fn start(dir: &Path, workers: &str, delivery: &str, tenants: &[TenantSpec<'_>]) -> InProcess {
+    std::fs::write(dir.join("crm.secret"), CRM_TOKEN).unwrap();
+    std::fs::write(dir.join("ingest.token"), INGEST).unwrap();
+    std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
+    let wasm = connector_wasm("hubspot");
+    let mut config = format!(
+        "[storage]\ndir = \"data\"\n[server]\nlisten = \"127.0.0.1:0\"\n\
+         admin_token = {{ file = \"admin.token\" }}\nshutdown_grace_ms = 3000\n\
+         [workers]\n{workers}\n[delivery]\n{delivery}\n"
+    );
+    for t in tenants {
+        let manifest = format!(
+            "{}\n{}",
+            hubspot_manifest_for(t.limits, &t.sim.base_url(), "crm.secret", Some("GB")),
+            t.manifest_extra
+        );
+        std::fs::write(dir.join(format!("{}.toml", t.name)), manifest).unwrap();
+        config.push_str(&format!(
+            "[tenants.{name}]\ningest_token = {{ file = \"ingest.token\" }}\n\
+             [tenants.{name}.deployments.hubspot]\nwasm = {wasm:?}\nmanifest = \"{name}.toml\"\n",
+            name = t.name,
+        ));
+    }
+    let path: PathBuf = dir.join("switchboard.toml");
+    std::fs::write(&path, config).unwrap();
+    InProcess::start(&path, ADMIN).await
+}
+
+fn call(id: &str, n: usize) -> Json {
+    json!({"id": id, "kind": "call", "fields": {
+        "phone": format!("+44 7911 {:06}", 100_000 + n % 100_000), "started-at": "2026-11-20T10:00:00Z",
+        "duration-seconds": 42, "title": format!("call {id}")}})
+}
+
+/// Sends `records` for `tenant` in batches of 100; every batch must be accepted.
+async fn send(host: &InProcess, tenant: &str, records: &[Json]) {
+    for batch in records.chunks(100) {
+        let body: String = batch.iter().map(|r| format!("{r}\n")).collect();
+        let (status, answer) = host.ingest(tenant, INGEST, body).await;
+        assert_eq!(status, 202, "{answer}");
+    }
+}
+
+/// Calls the simulator holds, by idempotency key: each must be there exactly once.
+fn calls_once(sim: &SimHandle) -> usize {
+    let counts = sim
+        .snapshot()
+        .count_by("calls", "switchboard_idempotency_key");
+    for (key, c) in &counts {
+        assert_eq!(c.live, 1, "call {key} is in the CRM {} times", c.live);
+    }
+    counts.len()
+}
+
+/// Every audit entry of `tenant` (newest first).
+async fn audit(host: &InProcess, tenant: &str) -> Vec<Json> {
+    host.audit(&format!("tenant={tenant}&limit=10000")).await
+}
+
+async fn dlq_is_empty(host: &InProcess) {
+    let dead = host.get("/v1/dlq").await;
+    assert_eq!(
+        dead["entries"].as_array().map(Vec::len),
+        Some(0),
+        "nothing may be dead-lettered: {dead}"
+    );
+}
+
+fn now_ms() -> u64 {
+    u64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+fn metric(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name} ")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("metric {name} missing:\n{text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429() {
+    const LIMIT: u32 = 40;
+    let limits = SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        burst_limit: LIMIT,
+        burst_window: Duration::from_secs(1),
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(limits.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = TenantSpec {
+        name: "acme",
+        sim: &sim,
+        limits: &limits,
+        manifest_extra: "",
+    };
+    let host = start(
+        dir.path(),
+        "concurrency = 8\npoll_interval_ms = 20",
+        "max_attempts = 3",
+        &[tenant],
+    )
+    .await;
+    let records: Vec<Json> = (0..110).map(|i| call(&format!("c-{i}"), i)).collect();
+    send(&host, "acme", &records).await;
+    host.settle(Duration::from_secs(60)).await;
+    dlq_is_empty(&host).await;
+    assert_eq!(calls_once(&sim), records.len());
+
+    let stats = sim.rate_stats();
+    let token = stats.token(CRM_TOKEN);
+    assert_eq!(
+        token.rejected(),
+        0,
+        "the host never sends a request the CRM refuses"
+    );
+    let window = Duration::from_secs(1);
+    assert!(token.max_accepted_in_window(window) <= LIMIT as usize);
+    // Utilisation over the whole windows after the first, while the backlog lasted (the
+    // last window, when the queue ran dry, is left out).
+    let times = &token.accepted_at_ms;
+    let (first, last) = (times[0], times[times.len() - 1]);
+    let windows = (last - first) / 1000 - 1;
+    assert!(windows >= 4, "{windows} windows of backlog");
+    let (from, to) = (first + 1000, first + 1000 + windows * 1000);
+    let used = token.accepted_between(from, to);
+    let allowed = windows as usize * LIMIT as usize;
+    let utilisation = used as f64 / allowed as f64;
+    println!("{used} of {allowed} allowed requests in {windows} windows: {utilisation:.3}");
+    assert!(utilisation >= 0.95, "utilisation {utilisation:.3}");
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
+    let limits = SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(limits.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = TenantSpec {
+        name: "acme",
+        sim: &sim,
+        limits: &limits,
+        manifest_extra: "",
+    };
+    // Two attempts at most and a one-second age limit: were rate limits counted, every
+    // record would be dead-lettered.
+    let host = start(
+        dir.path(),
+        "concurrency = 8\npoll_interval_ms = 20",
+        "max_attempts = 2\nmax_age_secs = 1\nbackoff_base_ms = 20\nbackoff_cap_ms = 100",
+        &[tenant],
+    )
+    .await;
+    // HubSpot answers 429 TEN_SECONDLY_ROLLING with Retry-After: 1 to everything for 2.5 s.
+    sim.inject(Fault::rate_limit_storm("", 2_500, 1));
+    let records: Vec<Json> = (0..40).map(|i| call(&format!("r-{i}"), i)).collect();
+    send(&host, "acme", &records).await;
+    host.settle(Duration::from_secs(60)).await;
+    assert_eq!(calls_once(&sim), records.len(), "every record delivered");
+    dlq_is_empty(&host).await;
+
+    let entries = audit(&host, "acme").await;
+    let pauses = entries
+        .iter()
+        .filter(|e| e["event"] == "rate-limit-pause")
+        .count();
+    let waits = entries
+        .iter()
+        .filter(|e| e["outcome"] == "rate-limit-wait")
+        .count();
+    let storm_429s = sim.rate_stats().injected_429;
+    println!("{storm_429s} 429s, {pauses} pauses, {waits} waiting attempts");
+    assert!(pauses >= 2, "a 1 s pause at a time over a 2.5 s storm");
+    assert!(waits >= 1);
+    // Only attempts already under way meet the storm: a pause stops the rest in the host.
+    assert!(
+        storm_429s <= 3 * 8,
+        "{storm_429s} requests ran into the storm"
+    );
+    let metrics = host.metrics().await;
+    assert!(metric(&metrics, "switchboard_rate_limit_pauses_total") >= 2);
+    assert_eq!(metric(&metrics, "switchboard_dead_lettered_total"), 0);
+    host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_storm_opens_the_breaker_records_wait_and_it_closes_again() {
+    let limits = SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(limits.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let breaker =
+        "[breaker]\nconsecutive_failures = 3\ncooldown_ms = 300\nmax_cooldown_ms = 1200\n";
+    let tenant = TenantSpec {
+        name: "acme",
+        sim: &sim,
+        limits: &limits,
+        manifest_extra: breaker,
+    };
+    let host = start(
+        dir.path(),
+        "concurrency = 8\npoll_interval_ms = 20",
+        "max_attempts = 4\nbackoff_base_ms = 50\nbackoff_cap_ms = 400",
+        &[tenant],
+    )
+    .await;
+    sim.inject(Fault::unavailable_storm("", 3_000));
+    let storm_started = now_ms();
+    let records: Vec<Json> = (0..30).map(|i| call(&format!("s-{i}"), i)).collect();
+    send(&host, "acme", &records).await;
+
+    // The API shows it open while the storm lasts.
+    let mut seen_open = false;
+    while now_ms() < storm_started + 2_500 && !seen_open {
+        let status = host.get("/v1/status").await;
+        seen_open = status["lanes"][0]["breaker"]["state"] == "open";
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(seen_open, "the breaker opened during the storm");
+
+    host.settle(Duration::from_secs(60)).await;
+    assert_eq!(calls_once(&sim), records.len(), "every record delivered");
+    dlq_is_empty(&host).await;
+
+    let mut entries = audit(&host, "acme").await;
+    entries.reverse();
+    let changes: Vec<&str> = entries
+        .iter()
+        .filter(|e| e["event"] == "breaker")
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    println!("breaker: {changes:?}");
+    assert_eq!(changes.first(), Some(&"open"), "{changes:?}");
+    assert_eq!(changes.last(), Some(&"closed"), "{changes:?}");
+    // Every open is followed by a half-open probe; a failed probe opens it again.
+    for pair in changes.windows(2) {
+        let ok = matches!(
+            (pair[0], pair[1]),
+            ("open", "half-open") | ("half-open", "open" | "closed")
+        );
+        assert!(ok, "{changes:?}");
+    }
+    // While open, records wait: attempts during the storm are the ones that opened it,
+    // those already under way, and one probe per cooldown.
+    let storm_attempts = entries
+        .iter()
+        .filter(|e| e["event"] == "attempt" && e["class"] == "transient")
+        .count();
+    let probes = changes.iter().filter(|c| **c == "half-open").count();
+    println!("{storm_attempts} failed attempts, {probes} probes");
+    assert!(
+        storm_attempts <= 3 + 8 + probes,
+        "{storm_attempts} attempts against a CRM known to be down"
+    );
+    let metrics = host.metrics().await;
+    assert!(metric(&metrics, "switchboard_breaker_opened_total") >= 1);
+    assert_eq!(metric(&metrics, "switchboard_breaker_closed_total"), 1);
+    host.stop().await;
+}
+
+/// Delivery latency of each of `ids`: from `sent` (ms) to its delivered audit entry.
+async fn latencies(host: &InProcess, tenant: &str, sent: &BTreeMap<String, u64>) -> Vec<u64> {
+    let delivered: BTreeMap<String, u64> = audit(host, tenant)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "attempt" && e["outcome"] == "delivered")
+        .map(|e| {
+            (
+                e["record_id"].as_str().unwrap().to_owned(),
+                e["time_ms"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut out: Vec<u64> = sent
+        .iter()
+        .map(|(id, at)| delivered[id].saturating_sub(*at))
+        .collect();
+    out.sort_unstable();
+    out
+}
+
+fn p99(sorted: &[u64]) -> u64 {
+    sorted[(sorted.len() * 99).div_ceil(100) - 1]
+}
+
+/// Sends `n` records one at a time, 50 ms apart, waits for them, and returns the
+/// sorted delivery latencies.
+async fn steady_load(host: &InProcess, sim: &SimHandle, prefix: &str, n: usize) -> Vec<u64> {
+    let before = calls_once(sim);
+    let mut sent = BTreeMap::new();
+    for i in 0..n {
+        let id = format!("{prefix}-{i}");
+        sent.insert(id.clone(), now_ms());
+        send(host, "healthy", &[call(&id, i)]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let start = std::time::Instant::now();
+    while calls_once(sim) < before + n {
+        assert!(start.elapsed() < Duration::from_secs(30), "not delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    latencies(host, "healthy", &sent).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_tenant_does_not_slow_a_healthy_one() {
+    let limits = SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        burst_limit: 1_000_000,
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    };
+    // Both CRMs answer like real ones, 20 ms per request; the slow one takes 2 s.
+    let healthy = Simulator::start(limits.clone()).await.unwrap();
+    healthy.inject(Fault::slow_storm("", 600_000, Duration::from_millis(20)));
+    let slow = Simulator::start(limits.clone()).await.unwrap();
+    slow.inject(Fault::slow_storm("", 600_000, Duration::from_secs(2)));
+    let dir = tempfile::tempdir().unwrap();
+    let host = start(
+        dir.path(),
+        "concurrency = 8\npoll_interval_ms = 20",
+        "max_attempts = 3",
+        &[
+            TenantSpec {
+                name: "healthy",
+                sim: &healthy,
+                limits: &limits,
+                manifest_extra: "",
+            },
+            TenantSpec {
+                name: "slow",
+                sim: &slow,
+                limits: &limits,
+                manifest_extra: "",
+            },
+        ],
+    )
+    .await;
+
+    // Warm up (first instances, connections), then measure the healthy tenant alone.
+    steady_load(&host, &healthy, "warm", 10).await;
+    let alone = steady_load(&host, &healthy, "alone", 60).await;
+    // The slow tenant gets a backlog of 300 records: it holds every slot it may have.
+    let backlog: Vec<Json> = (0..300).map(|i| call(&format!("b-{i}"), i)).collect();
+    send(&host, "slow", &backlog).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let status = host.get("/v1/status").await;
+    let slow_lane = status["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["tenant"] == "slow")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        slow_lane["in_flight"], slow_lane["tenant_concurrency"],
+        "the slow tenant is using all its slots: {slow_lane}"
+    );
+    let shared = steady_load(&host, &healthy, "shared", 60).await;
+
+    let (p_alone, p_shared) = (p99(&alone), p99(&shared));
+    println!("healthy tenant p99: alone {p_alone} ms, next to a slow tenant {p_shared} ms");
+    assert!(
+        p_shared <= 2 * p_alone,
+        "p99 {p_shared} ms next to a slow tenant, {p_alone} ms alone"
+    );
+    host.stop().await;
+}
