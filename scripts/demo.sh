@@ -200,6 +200,9 @@ say "Sending $RECORDS and one more record through POST /v1/tenants/demo/records"
 API="$API" BASE_URL="$BASE_URL" INGEST_TOKEN="$INGEST_TOKEN" ADMIN_TOKEN="$ADMIN_TOKEN" \
     RECORDS="$RECORDS" python3 scripts/demo_load.py || die "delivery did not go as expected"
 
+say "switchboard status: the lane, its circuit breaker and HubSpot's rate-limit budgets"
+SWITCHBOARD_ADMIN_TOKEN="$ADMIN_TOKEN" "$SWITCHBOARD" status --server "$API" || die "switchboard status failed"
+
 say "Stopping switchboard with SIGTERM (finish in-flight work, flush, exit 0)"
 kill -TERM "$SERVE_PID"
 SERVE_RC=0

@@ -84,6 +84,12 @@ fn lane_text(l: &Json) -> String {
             text(b.get("tokens")),
             text(b.get("remaining")),
         ));
+        let tokens = b.get("tokens").and_then(Json::as_u64);
+        if let Some(limit) = b.get("server_limit").and_then(Json::as_u64)
+            && tokens.is_some_and(|t| limit < t)
+        {
+            out.push_str(&format!("  (the CRM allows only {limit})"));
+        }
         if let Some(ms) = b.get("blocked_for_ms").and_then(Json::as_u64) {
             out.push_str(&format!("  blocked {ms} ms"));
         }

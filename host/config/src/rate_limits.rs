@@ -17,7 +17,7 @@ use crate::names::named_map;
 pub struct RateLimits {
     /// Longest one request may wait inside an attempt for room in a budget, in ms. A longer
     /// wait sends the record back to the queue (uncounted) instead. Range 0..=60000,
-    /// default 2000.
+    /// default 2000; the runtime uses at most half of `limits.wall_timeout_ms`.
     #[serde(deserialize_with = "bounded::<_, 0, 60_000>")]
     pub max_wait_ms: u64,
     /// When daily budgets reset, `HH:MM` in UTC. Default `00:00`. (HubSpot resets at

@@ -50,10 +50,13 @@ impl Budget {
         &self.spec
     }
 
-    /// Effective tokens: the lower of the spec's and the CRM's reported limit.
+    /// Effective tokens: the lower of the spec's and the CRM's reported limit, but never
+    /// below the costliest request (a reported limit smaller than that would make the
+    /// request impossible, and its record undeliverable, instead of slow).
     pub(crate) fn tokens(&self) -> u64 {
-        self.server_limit
-            .map_or(self.spec.tokens, |l| l.min(self.spec.tokens))
+        self.server_limit.map_or(self.spec.tokens, |l| {
+            l.min(self.spec.tokens).max(u64::from(self.spec.max_cost()))
+        })
     }
 
     /// Tokens counting at `now`.
@@ -122,7 +125,8 @@ impl Budget {
         }
         match (&mut self.meter, report.reset) {
             (Meter::Rolling(_), Some(reset)) if report.remaining == Some(0) => {
-                let until = clock::after(now, reset);
+                // A rolling window clears within one window, whatever a report says.
+                let until = clock::after(now, reset.min(self.spec.window));
                 self.blocked_until = Some(self.blocked_until.map_or(until, |b| b.max(until)));
             }
             (Meter::Daily(q), Some(reset)) => q.reset_in(reset, now),
@@ -230,13 +234,15 @@ mod tests {
     fn rolling_zero_remaining_with_reset_blocks_until_reset() {
         let t0 = Instant::now();
         let mut b = budget(Scope::Rolling, 100, t0);
-        b.report(&report(Some(0), None, Some(100 * SEC)), t0);
-        // The drained usage expires after the window (65 s); the block lasts 100 s.
-        assert_eq!(b.wait_for(1, t0), Some(100 * SEC));
-        assert_eq!(b.used(t0 + 65 * SEC), 0);
-        assert_eq!(b.wait_for(1, t0 + 65 * SEC), Some(35 * SEC));
-        assert_eq!(b.snapshot(t0 + 65 * SEC).blocked_for_ms, Some(35_000));
-        assert_eq!(b.wait_for(1, t0 + 100 * SEC), Some(Duration::ZERO));
+        b.report(&report(Some(0), None, Some(20 * SEC)), t0);
+        // The drained usage expires after the window (65 s); a reset sooner changes
+        // nothing, one later than the window is cut to the window.
+        assert_eq!(b.wait_for(1, t0), Some(65 * SEC));
+        assert_eq!(b.wait_for(1, t0 + 65 * SEC), Some(Duration::ZERO));
+        let mut b = budget(Scope::Rolling, 100, t0);
+        b.report(&report(Some(0), None, Some(1000 * SEC)), t0);
+        assert_eq!(b.wait_for(1, t0), Some(65 * SEC));
+        assert_eq!(b.snapshot(t0 + 10 * SEC).blocked_for_ms, Some(55_000));
     }
 
     #[test]

@@ -9,6 +9,8 @@ use crate::clock;
 
 /// The shortest reset period.
 const MIN_PERIOD: Duration = Duration::from_millis(1);
+/// The earliest reset a CRM's report can move the next one to.
+const MIN_REPORTED_RESET: Duration = Duration::from_secs(1);
 
 /// The quota of one daily budget.
 #[derive(Debug)]
@@ -70,7 +72,9 @@ impl DailyQuota {
     /// The CRM says the quota resets in `reset`.
     pub(crate) fn reset_in(&mut self, reset: Duration, now: Instant) {
         self.roll(now);
-        self.next_reset = clock::after(now, reset);
+        // Within one period; and not "now", which would hand back the whole quota on the
+        // strength of one odd header.
+        self.next_reset = clock::after(now, reset.clamp(MIN_REPORTED_RESET, self.period));
     }
 }
 

@@ -55,6 +55,16 @@ impl BudgetSpec {
     }
 
     /// The smallest positive cost any request can have against this budget.
+    /// The largest cost of any request against this budget.
+    pub(crate) fn max_cost(&self) -> u32 {
+        self.costs
+            .iter()
+            .map(|c| c.cost)
+            .chain([self.default_cost])
+            .max()
+            .unwrap_or(0)
+    }
+
     pub(crate) fn min_positive_cost(&self) -> Option<u32> {
         self.costs
             .iter()

@@ -228,6 +228,9 @@ impl Pipeline {
     /// DLQ actions are rare: flush in the background so the change is durable soon, and
     /// wake the workers for replayed records.
     fn flush_and_wake(&self) {
+        for lane in &self.inner.lanes {
+            lane.touch();
+        }
         let store = self.inner.store.clone();
         tokio::task::spawn_blocking(move || {
             if let Err(e) = store.flush() {

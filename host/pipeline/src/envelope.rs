@@ -30,6 +30,10 @@ pub struct Envelope {
     /// How many times it was replayed from the dead-letter queue.
     #[serde(default)]
     pub replays: u32,
+    /// Time this round spent waiting out rate limits and open breakers (ms); it does not
+    /// count towards the max age.
+    #[serde(default)]
+    pub waited_ms: u64,
     /// The most recent attempts, oldest first (see [`MAX_KEPT_ATTEMPTS`]).
     #[serde(default)]
     pub attempts: Vec<Json>,
@@ -55,6 +59,7 @@ impl Envelope {
             round_attempts: 0,
             total_attempts: 0,
             replays: 0,
+            waited_ms: 0,
             attempts: Vec::new(),
             detail: None,
             normalized: None,
@@ -87,11 +92,25 @@ impl Envelope {
         }
     }
 
+    /// An attempt that ended in an uncounted wait of `wait_ms` (a rate limit, a breaker
+    /// probe or the failure that opened the breaker). A rate-limit wait is in the audit
+    /// log only: its summary is not kept, so waits cannot crowd the round's real attempts
+    /// out of the envelope.
+    pub fn wait(&mut self, summary: Json, wait_ms: u64, rate_limited: bool) {
+        self.waited_ms = self.waited_ms.saturating_add(wait_ms);
+        if rate_limited {
+            self.total_attempts = self.total_attempts.saturating_add(1);
+        } else {
+            self.push_attempt(summary, false);
+        }
+    }
+
     /// The envelope a replay queues: same record, trace id and acceptance time, a fresh
     /// round of attempts starting at `now_ms`, the dead-letter fields cleared.
     pub fn for_replay(&self, now_ms: u64) -> Self {
         Self {
             round_attempts: 0,
+            waited_ms: 0,
             replays: self.replays.saturating_add(1),
             detail: None,
             normalized: None,
@@ -126,5 +145,21 @@ mod tests {
         );
         assert_eq!(replay.accepted_ms, 1);
         assert_eq!(Envelope::decode(&replay.encode()), Ok(replay));
+    }
+
+    #[test]
+    fn waits_do_not_count_or_age_and_rate_limit_waits_keep_no_summary() {
+        let mut e = Envelope::new(serde_json::json!({"id": "r"}), "t".into(), 1);
+        e.push_attempt(serde_json::json!("503"), true);
+        e.wait(serde_json::json!("429"), 60_000, true);
+        e.wait(serde_json::json!("probe failed"), 500, false);
+        assert_eq!((e.round_attempts, e.total_attempts), (1, 3));
+        assert_eq!(e.waited_ms, 60_500);
+        assert_eq!(
+            e.attempts,
+            [serde_json::json!("503"), serde_json::json!("probe failed")]
+        );
+        let replay = e.for_replay(99);
+        assert_eq!((replay.round_attempts, replay.waited_ms), (0, 0));
     }
 }

@@ -20,6 +20,9 @@ const HOST_POLICY: &str = "host: ";
 /// The pause after a burst rate limit when neither the CRM nor a declared budget says
 /// how long.
 const DEFAULT_BURST_PAUSE: Duration = Duration::from_secs(1);
+/// The shortest wait after any rate limit, so a `Retry-After: 0` cannot start a loop of
+/// uncounted attempts.
+const MIN_RATE_LIMIT_WAIT: Duration = Duration::from_millis(250);
 
 /// What the attempt says about the CRM's health.
 pub(crate) fn health(out: &AttemptOutput) -> Health {
@@ -33,8 +36,14 @@ pub(crate) fn health(out: &AttemptOutput) -> Health {
         AttemptResult::Failed(_) if transport => Health::Down,
         AttemptResult::Fault(GuestFault::WallTimeout(_)) => Health::Down,
         AttemptResult::Fault(_) => Health::Unknown,
+        // Delivered, or refused by the CRM: up, if the CRM was heard from at all (a record
+        // refused by `normalize` says nothing about the CRM).
         AttemptResult::Delivered(_) | AttemptResult::Invalid { .. } | AttemptResult::Failed(_) => {
-            Health::Up
+            if out.journal.http.iter().any(|x| x.result.is_ok()) {
+                Health::Up
+            } else {
+                Health::Unknown
+            }
         }
     }
 }
@@ -58,7 +67,9 @@ impl Pipeline {
     /// window; daily: the retry-after or the next daily reset) and audits the pause once. A
     /// limit the host's own limiter imposed needs no pause: the budgets already hold.
     pub(crate) fn rate_limit_wait(&self, lane: &Lane, limited: &RateLimited) -> Duration {
-        let said = limited.retry_after_ms.map(Duration::from_millis);
+        let said = limited
+            .retry_after_ms
+            .map(|ms| Duration::from_millis(ms).max(MIN_RATE_LIMIT_WAIT));
         if limited.policy.starts_with(HOST_POLICY) {
             return said.unwrap_or(DEFAULT_BURST_PAUSE);
         }
@@ -78,7 +89,7 @@ impl Pipeline {
                 limiter.pause_until_daily_reset(reason.clone()),
             ),
             (LimitScope::Burst, None) => {
-                let wait = shortest_burst_window(lane).unwrap_or(DEFAULT_BURST_PAUSE);
+                let wait = longest_burst_window(lane).unwrap_or(DEFAULT_BURST_PAUSE);
                 (wait, limiter.pause(wait, reason.clone()))
             }
             (_, Some(wait)) => (wait, limiter.pause(wait, reason.clone())),
@@ -143,13 +154,91 @@ impl Pipeline {
     }
 }
 
-/// The shortest window among the connector's burst budgets.
-fn shortest_burst_window(lane: &Lane) -> Option<Duration> {
+/// The longest window among the connector's burst budgets: any of them may be the one
+/// the CRM meant, and each is clear after its window.
+fn longest_burst_window(lane: &Lane) -> Option<Duration> {
     lane.deployment
         .descriptor()
         .rate_limits
         .iter()
         .filter(|l| matches!(l.scope, LimitScope::Burst))
         .map(|l| Duration::from_millis(l.window_ms))
-        .min()
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_runtime::{HttpExchange, Journal};
+
+    use super::*;
+
+    fn out(result: AttemptResult, failure: Option<&'static str>) -> AttemptOutput {
+        AttemptOutput {
+            result,
+            response: None,
+            journal: Journal {
+                http: vec![HttpExchange {
+                    request: "POST https://api.hubapi.com/crm/v3/objects/calls/batch/upsert".into(),
+                    result: match failure {
+                        Some(kind) => Err(kind.to_owned()),
+                        None => Ok(503),
+                    },
+                    failure,
+                    elapsed_ms: 5000,
+                }],
+                ..Journal::default()
+            },
+            normalized: None,
+            payload: None,
+        }
+    }
+
+    #[test]
+    fn a_slow_tls_handshake_is_filed_under_the_host_s_name_whatever_the_connector_said() {
+        for class in [
+            ErrorClass::Transient(None),
+            ErrorClass::Permanent("tls failed".into()),
+        ] {
+            let o = out(AttemptResult::Failed(class), Some("timeout-tls-handshake"));
+            assert_eq!(class_of(&o), "timeout-tls-handshake");
+            assert_eq!(health(&o), Health::Down);
+        }
+        let crm = out(AttemptResult::Failed(ErrorClass::Transient(None)), None);
+        assert_eq!(class_of(&crm), "transient");
+        assert_eq!(health(&crm), Health::Down);
+    }
+
+    #[test]
+    fn a_crm_that_answers_is_up_and_a_rate_limit_says_nothing() {
+        let refused = out(
+            AttemptResult::Failed(ErrorClass::Auth("expired".into())),
+            None,
+        );
+        assert_eq!(health(&refused), Health::Up);
+        let limited = out(
+            AttemptResult::Failed(ErrorClass::RateLimited(RateLimited {
+                retry_after_ms: Some(1000),
+                scope: LimitScope::Burst,
+                policy: "TEN_SECONDLY_ROLLING".into(),
+            })),
+            None,
+        );
+        assert_eq!(health(&limited), Health::Unknown);
+        assert_eq!(class_of(&limited), "rate-limited");
+        let wall = out(
+            AttemptResult::Fault(GuestFault::WallTimeout(std::time::Duration::from_secs(30))),
+            None,
+        );
+        assert_eq!(health(&wall), Health::Down);
+        // Refused before any request: says nothing about the CRM.
+        let mut invalid = out(
+            AttemptResult::Invalid {
+                stage: switchboard_runtime::Stage::Normalize,
+                errors: Vec::new(),
+            },
+            None,
+        );
+        invalid.journal.http.clear();
+        assert_eq!(health(&invalid), Health::Unknown);
+    }
 }

@@ -209,6 +209,11 @@ impl Pipeline {
         let outcomes = store
             .enqueue(&items)
             .map_err(|e| IngestError::Storage(e.to_string()))?;
+        for (_, _, lanes, _) in &planned {
+            for lane in lanes {
+                lane.touch();
+            }
+        }
         self.inner
             .committer
             .durable()

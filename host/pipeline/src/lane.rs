@@ -41,7 +41,22 @@ pub struct Lane {
     slots: Arc<Semaphore>,
     tenant_slots: Arc<Semaphore>,
     breaker: Mutex<Breaker>,
+    due: Mutex<DueHint>,
 }
+
+/// When the lane next has a due item, as far as the scheduler knows, so a pass over many
+/// idle lanes costs a lock each instead of a store lookup each.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct DueHint {
+    /// Unix ms; 0 means "look now".
+    pub(crate) at_ms: u64,
+    /// Bumped by every enqueue, so a hint computed before it is not stored after it.
+    pub(crate) epoch: u64,
+}
+
+/// The longest a hint may keep the scheduler away from a lane (an expired lease, for
+/// instance, makes an item due without telling anyone).
+const RECHECK_MS: u64 = 1000;
 
 /// The slots one attempt holds: one of its lane's and one of its tenant's.
 pub(crate) struct Slots {
@@ -82,6 +97,7 @@ impl Lane {
             slots: Arc::new(Semaphore::new(concurrency)),
             tenant_slots,
             breaker: Mutex::new(Breaker::new(options.breaker, Instant::now())),
+            due: Mutex::new(DueHint::default()),
         }
     }
 
@@ -128,14 +144,74 @@ impl Lane {
         })
     }
 
+    /// The scheduler's hint of when this lane next has work.
+    pub(crate) fn due_hint(&self) -> DueHint {
+        *lock(&self.due)
+    }
+
+    /// New or replayed items: look at the lane now.
+    pub(crate) fn touch(&self) {
+        let mut due = lock(&self.due);
+        due.at_ms = 0;
+        due.epoch = due.epoch.wrapping_add(1);
+    }
+
+    /// After a lease that emptied the lane's due items: the store's next due time (if
+    /// any), unless items arrived since `seen` was read.
+    pub(crate) fn settle_due(&self, seen: DueHint, next_due_ms: Option<u64>, now_ms: u64) {
+        let mut due = lock(&self.due);
+        if due.epoch == seen.epoch {
+            due.at_ms = next_due_ms
+                .unwrap_or(u64::MAX)
+                .min(now_ms.saturating_add(RECHECK_MS));
+        }
+    }
+
+    /// An item of this lane was scheduled for `due_ms`.
+    pub(crate) fn due_by(&self, due_ms: u64) {
+        let mut due = lock(&self.due);
+        due.at_ms = due.at_ms.min(due_ms);
+        due.epoch = due.epoch.wrapping_add(1);
+    }
+
     /// Asks the breaker whether attempts may start.
     pub(crate) fn admit(&self) -> (Admission, Option<Transition>) {
         lock(&self.breaker).admit(Instant::now())
     }
 
-    /// Tells the breaker how an attempt went (a probe included).
+    /// Tells the breaker how an attempt that is not the probe went.
     pub(crate) fn settle(&self, health: Health) -> Option<Transition> {
         let mut breaker = lock(&self.breaker);
+        let now = Instant::now();
+        match health {
+            Health::Up => breaker.on_success(now),
+            Health::Down => breaker.on_failure(now),
+            Health::Unknown => None,
+        }
+    }
+}
+
+/// The half-open breaker's one probe. Settling it reports the attempt; dropping it
+/// unsettled (no item to lease, a record buried before its attempt, a panic) frees the
+/// probe slot, so the breaker can never wait for a probe that is not running.
+pub(crate) struct Probe {
+    lane: Arc<Lane>,
+    settled: bool,
+}
+
+impl Probe {
+    /// The probe of `lane`'s breaker, just admitted.
+    pub(crate) fn new(lane: Arc<Lane>) -> Self {
+        Self {
+            lane,
+            settled: false,
+        }
+    }
+
+    /// Reports how the probe went.
+    pub(crate) fn settle(mut self, health: Health) -> Option<Transition> {
+        self.settled = true;
+        let mut breaker = lock(&self.lane.breaker);
         let now = Instant::now();
         match health {
             Health::Up => breaker.on_success(now),
@@ -144,6 +220,14 @@ impl Lane {
                 breaker.on_neutral(now);
                 None
             }
+        }
+    }
+}
+
+impl Drop for Probe {
+    fn drop(&mut self) {
+        if !self.settled {
+            lock(&self.lane.breaker).on_neutral(Instant::now());
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::audit::AuditEvent;
 use crate::clock::{millis, now_ms};
 use crate::envelope::Envelope;
 use crate::guard;
-use crate::lane::Lane;
+use crate::lane::{Health, Lane, Probe};
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::reason;
@@ -43,8 +43,9 @@ enum Next {
 }
 
 impl Pipeline {
-    /// Processes one leased item of `lane`; `probe` when it is the half-open breaker's probe.
-    pub(crate) async fn process(&self, lane: Arc<Lane>, item: Leased, probe: bool) {
+    /// Processes one leased item of `lane`; `probe` when it is the half-open breaker's probe
+    /// (dropped unsettled if the item never gets an attempt).
+    pub(crate) async fn process(&self, lane: Arc<Lane>, item: Leased, probe: Option<Probe>) {
         let mut env = match Envelope::decode(&item.body) {
             Ok(env) => env,
             Err(why) => {
@@ -90,14 +91,19 @@ impl Pipeline {
         let out = attempt(dep, unit, &record, &ctx).await;
         let elapsed = started.elapsed();
         Metrics::inc(&self.inner.metrics.attempts);
-        let transition = lane.settle(guard::health(&out));
+        let health = guard::health(&out);
+        let was_probe = probe.is_some();
+        let transition = match probe {
+            Some(probe) => probe.settle(health),
+            None => lane.settle(health),
+        };
         if let Some(t) = &transition {
             self.breaker_changed(&lane, t);
         }
-        let breaker_spoke = probe || transition.is_some_and(|t| t.to == State::Open);
+        let breaker_spoke = was_probe || transition.is_some_and(|t| t.to == State::Open);
 
         let now = now_ms();
-        let next = self.decide(&lane, &env, &out.result, now, !breaker_spoke);
+        let next = self.decide(&lane, &env, &out, now, !breaker_spoke);
         let mut event = self.attempt_event(&lane, &env, &key, number, &out, elapsed, now);
         match &next {
             Next::Ack => event.outcome = "delivered".into(),
@@ -119,11 +125,18 @@ impl Pipeline {
                 event.detail = format!("{reason}: {detail}");
             }
         }
-        let counted = !matches!(next, Next::Retry { counted: false, .. });
-        env.push_attempt(
-            attempt_summary(&lane, number, now, elapsed, &out, event.next_retry_ms),
-            counted,
-        );
+        let summary = attempt_summary(&lane, number, now, elapsed, &out, event.next_retry_ms);
+        match next {
+            Next::Retry {
+                due_ms,
+                counted: false,
+            } => env.wait(
+                summary,
+                due_ms.saturating_sub(now),
+                rate_limited(&out.result),
+            ),
+            _ => env.push_attempt(summary, true),
+        }
         if let Err(e) = self.inner.audit.record(&event) {
             tracing::error!(error = %e, record_id = %record.id, "audit write failed");
         }
@@ -131,11 +144,15 @@ impl Pipeline {
             Next::Ack => self.inner.store.ack(&item.lease).map(|()| {
                 Metrics::inc(&self.inner.metrics.delivered);
             }),
-            Next::Retry { due_ms, .. } => self
-                .inner
-                .store
-                .retry_later(&item.lease, due_ms, &sealed(&lane, &env))
-                .map(|()| Metrics::inc(&self.inner.metrics.retries)),
+            Next::Retry { due_ms, .. } => {
+                let stored = self
+                    .inner
+                    .store
+                    .retry_later(&item.lease, due_ms, &sealed(&lane, &env))
+                    .map(|()| Metrics::inc(&self.inner.metrics.retries));
+                lane.due_by(due_ms);
+                stored
+            }
             Next::DeadLetter { reason, detail } => {
                 self.bury(&lane, &item, &mut env, reason, detail, Some(&out));
                 return;
@@ -151,10 +168,11 @@ impl Pipeline {
         &self,
         lane: &Lane,
         env: &Envelope,
-        result: &AttemptResult,
+        out: &AttemptOutput,
         now: u64,
         counts: bool,
     ) -> Next {
+        let result = &out.result;
         match result {
             AttemptResult::Delivered(_) => return Next::Ack,
             AttemptResult::Failed(ErrorClass::RateLimited(limited)) => {
@@ -166,7 +184,10 @@ impl Pipeline {
             }
             _ => {}
         }
-        let Some(retry_after) = result.retry_after() else {
+        // A transport failure the host saw (timeout, broken connection) is retried whatever
+        // the connector made of it.
+        let transport = guard::health(out) == Health::Down;
+        let Some(retry_after) = result.retry_after().or(transport.then_some(None)) else {
             let (reason, detail) = reason::of(result);
             return Next::DeadLetter { reason, detail };
         };
@@ -186,7 +207,11 @@ impl Pipeline {
             };
         }
         let due_ms = now.saturating_add(millis(policy.delay(attempts, retry_after)));
-        let deadline = env.round_started_ms.saturating_add(millis(policy.max_age));
+        // Time spent waiting out rate limits and breakers does not age the record.
+        let deadline = env
+            .round_started_ms
+            .saturating_add(env.waited_ms)
+            .saturating_add(millis(policy.max_age));
         if due_ms > deadline {
             return Next::DeadLetter {
                 reason: reason::RETRIES_EXHAUSTED,
@@ -365,4 +390,8 @@ fn attempt_summary(
         "annotations": out.journal.annotations,
         "next_retry_ms": next_retry_ms,
     })
+}
+
+fn rate_limited(result: &AttemptResult) -> bool {
+    matches!(result, AttemptResult::Failed(ErrorClass::RateLimited(_)))
 }

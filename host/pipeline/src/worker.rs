@@ -24,7 +24,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::{millis, now_ms};
-use crate::lane::{Health, Lane};
+use crate::lane::{Lane, Probe};
 use crate::pipeline::Pipeline;
 
 /// Most items leased from one lane per visit.
@@ -101,6 +101,11 @@ impl Pipeline {
         in_flight: &InFlight,
         tasks: &mut JoinSet<()>,
     ) -> Turn {
+        let seen = lane.due_hint();
+        let now = now_ms();
+        if seen.at_ms > now {
+            return Turn::WaitFor(Duration::from_millis(seen.at_ms - now));
+        }
         let free = permits
             .available_permits()
             .min(lane.free_slots())
@@ -116,9 +121,9 @@ impl Pipeline {
         if let Some(t) = transition {
             self.breaker_changed(lane, &t);
         }
-        let (max, probe) = match admission {
-            Admission::Allowed => (free, false),
-            Admission::Probe => (1, true),
+        let (max, mut probe) = match admission {
+            Admission::Allowed => (free, None),
+            Admission::Probe => (1, Some(Probe::new(lane.clone()))),
             Admission::Rejected { retry_in } => return Turn::WaitFor(retry_in),
         };
         let lease_ms = millis(
@@ -129,23 +134,35 @@ impl Pipeline {
         );
         let store = self.inner.store.clone();
         let scope = lane.scope();
-        // `lease` may block briefly (items still on their way into the store).
-        let leased =
-            tokio::task::spawn_blocking(move || store.lease(&scope, now_ms(), lease_ms, max))
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()));
+        // `lease` may block briefly (items still on their way into the store). When it
+        // empties the lane's due items, the next due time is read too, for the hint.
+        let leased = tokio::task::spawn_blocking(move || {
+            let now = now_ms();
+            let items = store.lease(&scope, now, lease_ms, max)?;
+            let next = if items.len() < max {
+                Some(store.next_due(&scope)?)
+            } else {
+                None
+            };
+            Ok::<_, switchboard_storage::delivery::DeliveryError>((items, next, now))
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r.map_err(|e| e.to_string()));
         let items = match leased {
-            Ok(items) => items,
+            Ok((items, next, now)) => {
+                if let Some(next_due) = next {
+                    lane.settle_due(seen, next_due, now);
+                }
+                items
+            }
             Err(e) => {
                 tracing::error!(tenant = %lane.tenant, deployment = %lane.name, error = %e, "lease failed");
                 Vec::new()
             }
         };
         if items.is_empty() {
-            if probe {
-                lane.settle(Health::Unknown);
-            }
+            // A probe with nothing to send is dropped, which frees it.
             return Turn::Idle;
         }
         for item in items {
@@ -161,6 +178,7 @@ impl Pipeline {
             };
             lock(in_flight).insert(item.lease.token, item.lease.clone());
             let (me, lane, in_flight) = (self.clone(), lane.clone(), in_flight.clone());
+            let probe = probe.take();
             tasks.spawn(async move {
                 let token = item.lease.token;
                 me.process(lane, item, probe).await;

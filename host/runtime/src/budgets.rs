@@ -12,15 +12,38 @@ use crate::types::{Descriptor, LimitScope};
 /// One day.
 const DAY: Duration = Duration::from_secs(86_400);
 
-/// The limiter configuration for `d` under the manifest's `[rate_limits]`. An override
-/// naming a budget the connector does not declare is an error that names it.
-pub(crate) fn limiter_config(d: &Descriptor, rl: &RateLimits) -> Result<LimiterConfig, String> {
+/// The limiter configuration for `d` under the manifest's `[rate_limits]`; a request waits
+/// for tokens at most `max_wait_ms`, and at most half of `wall_timeout`, so the wait never
+/// runs into the attempt's wall-clock limit. An override naming a budget the connector
+/// does not declare, or one too small for a request's cost, is an error that names it.
+pub(crate) fn limiter_config(
+    d: &Descriptor,
+    rl: &RateLimits,
+    wall_timeout: Duration,
+) -> Result<LimiterConfig, String> {
     for name in rl.budgets.keys() {
         if !d.rate_limits.iter().any(|l| &l.name == name) {
             let known: Vec<&str> = d.rate_limits.iter().map(|l| l.name.as_str()).collect();
             return Err(format!(
                 "key \"rate_limits.budgets.{name}\": connector {:?} declares no budget {name:?} (it declares {known:?})",
                 d.name
+            ));
+        }
+    }
+    for l in &d.rate_limits {
+        let costliest = l
+            .costs
+            .iter()
+            .map(|c| c.cost)
+            .chain([l.default_cost])
+            .max()
+            .unwrap_or(0);
+        if let Some(tokens) = rl.budgets.get(&l.name).and_then(|o| o.tokens)
+            && tokens < u64::from(costliest)
+        {
+            return Err(format!(
+                "key \"rate_limits.budgets.{}.tokens\": {tokens} is below the cost {costliest} of one of connector {:?}'s requests, which could then never be sent",
+                l.name, d.name
             ));
         }
     }
@@ -52,7 +75,7 @@ pub(crate) fn limiter_config(d: &Descriptor, rl: &RateLimits) -> Result<LimiterC
         .collect();
     Ok(LimiterConfig {
         budgets,
-        max_wait: rl.max_wait(),
+        max_wait: rl.max_wait().min(wall_timeout / 2),
         first_daily_reset_in: Some(until_time_of_day(SystemTime::now(), rl.daily_reset_utc)),
     })
 }
@@ -72,7 +95,78 @@ fn until_time_of_day(now: SystemTime, time_of_day: Duration) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    use switchboard_config::BudgetOverride;
+
     use super::*;
+    use crate::types::{RateLimit, RequestCost as WitCost};
+
+    fn descriptor() -> Descriptor {
+        Descriptor {
+            name: "pipedrive".into(),
+            version: "0.1.0".into(),
+            crm: "Pipedrive".into(),
+            record_kinds: vec!["call".into()],
+            outbound_hosts: Vec::new(),
+            config_keys: Vec::new(),
+            secret_names: Vec::new(),
+            owned_fields: Vec::new(),
+            rate_limits: vec![RateLimit {
+                name: "tokens".into(),
+                tokens: 30_000,
+                window_ms: 86_400_000,
+                scope: LimitScope::Daily,
+                costs: vec![WitCost {
+                    method: "get".into(),
+                    path_prefix: "/api/v2/persons/search".into(),
+                    cost: 20,
+                }],
+                default_cost: 5,
+            }],
+        }
+    }
+
+    fn overriding(name: &str, tokens: u64) -> RateLimits {
+        let mut rl = RateLimits::default();
+        rl.budgets.insert(
+            name.into(),
+            BudgetOverride {
+                tokens: Some(tokens),
+                window_ms: None,
+            },
+        );
+        rl
+    }
+
+    #[test]
+    fn describe_gives_the_budgets_and_the_manifest_resizes_them() {
+        let wall = Duration::from_secs(30);
+        let cfg = limiter_config(&descriptor(), &overriding("tokens", 60_000), wall).unwrap();
+        assert_eq!(cfg.max_wait, Duration::from_secs(2));
+        let short = limiter_config(&descriptor(), &RateLimits::default(), wall / 10).unwrap();
+        assert_eq!(short.max_wait, Duration::from_millis(1500));
+        let b = &cfg.budgets[0];
+        assert_eq!(
+            (b.tokens, b.scope, b.default_cost),
+            (60_000, Scope::Daily, 5)
+        );
+        assert_eq!(b.cost_of("GET", "/api/v2/persons/search?term=x"), 20);
+        assert_eq!(b.costs[0].method, "GET");
+    }
+
+    #[test]
+    fn overrides_naming_no_budget_or_below_a_cost_are_refused() {
+        let wall = Duration::from_secs(30);
+        let e = limiter_config(&descriptor(), &overriding("burst", 10), wall).unwrap_err();
+        assert!(
+            e.contains("rate_limits.budgets.burst") && e.contains("[\"tokens\"]"),
+            "{e}"
+        );
+        let e = limiter_config(&descriptor(), &overriding("tokens", 19), wall).unwrap_err();
+        assert!(
+            e.contains("rate_limits.budgets.tokens.tokens") && e.contains("cost 20"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn next_reset_is_later_today_or_tomorrow() {

@@ -232,14 +232,15 @@ pub async fn attempt(
     .await
     .unwrap_or_else(AttemptResult::Fault);
     out.journal = inst.journal().clone();
-    if let Some(throttle) = &out.journal.throttled
+    if let Some(throttle) = out.journal.ended_throttled()
         && matches!(
             out.result,
             AttemptResult::Failed(_) | AttemptResult::Fault(_)
         )
     {
-        // The host held a request back: whatever the connector made of that, it is a
-        // rate limit, not the record's failure.
+        // The host held back the attempt's last request: whatever the connector made of
+        // that, it is a rate limit, not the record's failure. (A throttled request the
+        // connector got past does not excuse a later failure.)
         out.result = AttemptResult::Failed(ErrorClass::RateLimited(RateLimited {
             retry_after_ms: Some(throttle.wait_ms),
             scope: LimitScope::Burst,

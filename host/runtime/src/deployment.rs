@@ -125,7 +125,7 @@ impl Deployment {
         });
         let jobs = storage.jobs(&scope);
         let limiter = Arc::new(Limiter::new(
-            limiter_config(d, &manifest.rate_limits).map_err(&mismatch)?,
+            limiter_config(d, &manifest.rate_limits, limits.wall_timeout).map_err(&mismatch)?,
         ));
 
         let ctx = DeploymentCtx {

@@ -45,6 +45,8 @@ pub struct Throttle {
     pub wait_ms: u64,
     /// The empty budget, or `paused: <reason>`.
     pub cause: String,
+    /// Its place in [`Journal::http`].
+    pub exchange: usize,
 }
 
 impl Journal {
@@ -76,9 +78,21 @@ impl Journal {
         });
     }
 
-    /// Notes that the rate limiter refused a request.
-    pub(crate) fn throttle(&mut self, throttle: Throttle) {
-        self.throttled = Some(throttle);
+    /// Notes that the rate limiter refused the request just recorded.
+    pub(crate) fn throttle(&mut self, wait_ms: u64, cause: String) {
+        self.throttled = Some(Throttle {
+            wait_ms,
+            cause,
+            exchange: self.http.len().saturating_sub(1),
+        });
+    }
+
+    /// The throttle, if the rate limiter refused the attempt's last request: then the
+    /// attempt ended because of it, whatever the connector returned.
+    pub fn ended_throttled(&self) -> Option<&Throttle> {
+        self.throttled
+            .as_ref()
+            .filter(|t| t.exchange + 1 == self.http.len())
     }
 
     /// The host's name for the last exchange's transport failure, if it failed so.

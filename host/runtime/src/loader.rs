@@ -200,8 +200,11 @@ fn validate_descriptor(d: &Descriptor) -> Result<(), String> {
     }
     let mut names = std::collections::BTreeSet::new();
     for limit in &d.rate_limits {
-        if limit.name.trim().is_empty() {
-            return Err("a rate limit has an empty name".into());
+        if !switchboard_config::is_valid_name(&limit.name) {
+            return Err(format!(
+                "rate limit name {:?} must match [a-z0-9][a-z0-9_-]{{0,63}} (a deployment overrides it as [rate_limits.budgets.<name>])",
+                limit.name
+            ));
         }
         if !names.insert(limit.name.as_str()) {
             return Err(format!("rate limit {:?} is declared twice", limit.name));

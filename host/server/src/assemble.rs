@@ -2,7 +2,8 @@
 //! deployment (connector loaded, manifest applied, secrets resolved), and the pipeline.
 //! Any failure names the tenant and deployment it belongs to.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +13,7 @@ use switchboard_pipeline::{
     Alerts, Audit, BreakerConfig, CommitMode, DeliveryPolicy, Lane, LaneOptions, Metrics, Pipeline,
     Settings, Tenant,
 };
-use switchboard_runtime::{Deployment, Runtime, RuntimeOptions};
+use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
 use switchboard_storage::Storage;
 use switchboard_storage::delivery::DeliveryStore;
 
@@ -39,24 +40,39 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
     )?;
 
     let workers = usize::try_from(config.workers.concurrency).unwrap_or(16);
+    // One load per component file: tenants running the same connector share its compiled
+    // code and memory image (the instance pool then reuses warm slots across tenants).
+    let mut loaded_by_path: HashMap<PathBuf, LoadedConnector> = HashMap::new();
     let mut tenants = BTreeMap::new();
     for (name, t) in &config.tenants {
         let ingest_token = t
             .resolve_ingest_token()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        // A tenant may use half the workers unless told otherwise, so one tenant's slow CRM
-        // always leaves room for the others.
+        // With several tenants, a tenant may use half the workers unless told otherwise, so
+        // one tenant's slow CRM always leaves room for the others.
+        let default_share = if config.tenants.len() > 1 {
+            (workers / 2).max(1)
+        } else {
+            workers
+        };
         let tenant_concurrency = t
             .concurrency
-            .map_or((workers / 2).max(1), |c| usize::try_from(c).unwrap_or(1));
+            .map_or(default_share, |c| usize::try_from(c).unwrap_or(1));
         let tenant_slots = Tenant::slots(tenant_concurrency);
         let mut lanes = Vec::new();
         for (dep_name, d) in &t.deployments {
             let what = format!("tenant {name:?}, deployment {dep_name:?}");
-            let loaded = runtime
-                .load(&d.wasm)
-                .await
-                .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
+            let loaded = match loaded_by_path.get(&d.wasm) {
+                Some(loaded) => loaded.clone(),
+                None => {
+                    let loaded = runtime
+                        .load(&d.wasm)
+                        .await
+                        .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
+                    loaded_by_path.insert(d.wasm.clone(), loaded.clone());
+                    loaded
+                }
+            };
             let deployment = Deployment::new(
                 &runtime,
                 name,
@@ -85,9 +101,11 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
             let options = LaneOptions {
                 policy,
                 breaker: breaker_config(&d.manifest.breaker),
+                // A lane can never run more than its tenant allows.
                 concurrency: d
                     .concurrency
-                    .map_or(tenant_concurrency, |c| usize::try_from(c).unwrap_or(1)),
+                    .map_or(tenant_concurrency, |c| usize::try_from(c).unwrap_or(1))
+                    .min(tenant_concurrency),
             };
             lanes.push(Arc::new(Lane::new(
                 name,

@@ -1,7 +1,8 @@
 //! The operator commands against a real `switchboard serve`: the server runs as a child
 //! process over the HubSpot connector and an in-process simulator; records are ingested
-//! over HTTP; then `switchboard dlq` and `switchboard audit` are run as an operator runs
-//! them. Also checks that docs/openapi.json documents every route of the server.
+//! over HTTP; then `switchboard dlq`, `switchboard audit` and `switchboard status` are run
+//! as an operator runs them. Also checks that docs/openapi.json documents every route of
+//! the server.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -461,6 +462,29 @@ kinds = ["call"]
             .as_array()
             .is_some_and(|a| a.iter().any(|e| e["outcome"] == "delivered")),
         "{ok}"
+    );
+
+    // Status: the lane, its breaker and its budgets (the simulator's, from the manifest).
+    let status = run_op(&["status"]).await.ok();
+    let first = status.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("acme/hubspot  hubspot@0.2.0  pending=0  in-flight=0/")
+            && first.ends_with("breaker=closed"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stdout
+            .contains("\n  budget ten-secondly (rolling)  used "),
+        "{}",
+        status.stdout
+    );
+    let json = run_op(&["status", "--json"]).await.ok().json();
+    assert_eq!(json["lanes"][0]["breaker"]["state"], "closed", "{json}");
+    assert_eq!(
+        json["lanes"][0]["rate_limits"]["budgets"][2]["name"], "search",
+        "{json}"
     );
 
     assert_eq!(server.stop(), Some(0), "serve exits 0 on SIGTERM");

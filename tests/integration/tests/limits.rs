@@ -16,13 +16,27 @@ const INGEST: &str = "ingest-secret";
 const ADMIN: &str = "admin-secret";
 const CRM_TOKEN: &str = "sim-token";
 
-/// One tenant of the test config: a HubSpot deployment against `sim`.
+/// One tenant of the test config: a HubSpot deployment against the CRM at `base_url`.
 struct TenantSpec<'a> {
     name: &'a str,
-    sim: &'a SimHandle,
+    base_url: String,
     limits: &'a SimConfig,
     /// Appended to the deployment manifest (e.g. a `[breaker]` table).
     manifest_extra: &'a str,
+    /// Added to the manifest's `[http]` table (e.g. `tls_timeout_ms = 300`).
+    http_extra: &'a str,
+}
+
+impl<'a> TenantSpec<'a> {
+    fn new(name: &'a str, sim: &SimHandle, limits: &'a SimConfig) -> Self {
+        Self {
+            name,
+            base_url: sim.base_url(),
+            limits,
+            manifest_extra: "",
+            http_extra: "",
+        }
+    }
 }
 
 /// Writes `switchboard.toml` with `workers` and `delivery` tables and one `hubspot`
@@ -40,7 +54,11 @@ async fn start(dir: &Path, workers: &str, delivery: &str, tenants: &[TenantSpec<
     for t in tenants {
         let manifest = format!(
             "{}\n{}",
-            hubspot_manifest_for(t.limits, &t.sim.base_url(), "crm.secret", Some("GB")),
+            hubspot_manifest_for(t.limits, &t.base_url, "crm.secret", Some("GB")).replacen(
+                "request_timeout_ms = 5000\n",
+                &format!("request_timeout_ms = 5000\n{}\n", t.http_extra),
+                1
+            ),
             t.manifest_extra
         );
         std::fs::write(dir.join(format!("{}.toml", t.name)), manifest).unwrap();
@@ -124,12 +142,7 @@ async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429()
     };
     let sim = Simulator::start(limits.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let tenant = TenantSpec {
-        name: "acme",
-        sim: &sim,
-        limits: &limits,
-        manifest_extra: "",
-    };
+    let tenant = TenantSpec::new("acme", &sim, &limits);
     let host = start(
         dir.path(),
         "concurrency = 8\npoll_interval_ms = 20",
@@ -176,12 +189,7 @@ async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
     };
     let sim = Simulator::start(limits.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let tenant = TenantSpec {
-        name: "acme",
-        sim: &sim,
-        limits: &limits,
-        manifest_extra: "",
-    };
+    let tenant = TenantSpec::new("acme", &sim, &limits);
     // Two attempts at most and a one-second age limit: were rate limits counted, every
     // record would be dead-lettered.
     let host = start(
@@ -235,10 +243,8 @@ async fn a_503_storm_opens_the_breaker_records_wait_and_it_closes_again() {
     let breaker =
         "[breaker]\nconsecutive_failures = 3\ncooldown_ms = 300\nmax_cooldown_ms = 1200\n";
     let tenant = TenantSpec {
-        name: "acme",
-        sim: &sim,
-        limits: &limits,
         manifest_extra: breaker,
+        ..TenantSpec::new("acme", &sim, &limits)
     };
     let host = start(
         dir.path(),
@@ -301,9 +307,9 @@ async fn a_503_storm_opens_the_breaker_records_wait_and_it_closes_again() {
     host.stop().await;
 }
 
-/// Delivery latency of each of `ids`: from `sent` (ms) to its delivered audit entry.
-async fn latencies(host: &InProcess, tenant: &str, sent: &BTreeMap<String, u64>) -> Vec<u64> {
-    let delivered: BTreeMap<String, u64> = audit(host, tenant)
+/// When each record of `tenant` was delivered (its delivered audit entry), by record id.
+async fn delivered_at(host: &InProcess, tenant: &str) -> BTreeMap<String, u64> {
+    audit(host, tenant)
         .await
         .into_iter()
         .filter(|e| e["event"] == "attempt" && e["outcome"] == "delivered")
@@ -313,99 +319,239 @@ async fn latencies(host: &InProcess, tenant: &str, sent: &BTreeMap<String, u64>)
                 e["time_ms"].as_u64().unwrap(),
             )
         })
-        .collect();
-    let mut out: Vec<u64> = sent
-        .iter()
-        .map(|(id, at)| delivered[id].saturating_sub(*at))
-        .collect();
-    out.sort_unstable();
-    out
+        .collect()
 }
 
 fn p99(sorted: &[u64]) -> u64 {
     sorted[(sorted.len() * 99).div_ceil(100) - 1]
 }
 
-/// Sends `n` records one at a time, 50 ms apart, waits for them, and returns the
-/// sorted delivery latencies.
-async fn steady_load(host: &InProcess, sim: &SimHandle, prefix: &str, n: usize) -> Vec<u64> {
-    let before = calls_once(sim);
+/// Sends `n` records one at a time, 50 ms apart, each with a phone not seen before
+/// (numbered from `first_phone`, so every phase does the same CRM work), waits until each
+/// has its delivered audit entry, and returns the sorted delivery latencies (send to
+/// delivered).
+async fn steady_load(host: &InProcess, prefix: &str, first_phone: usize, n: usize) -> Vec<u64> {
     let mut sent = BTreeMap::new();
     for i in 0..n {
         let id = format!("{prefix}-{i}");
         sent.insert(id.clone(), now_ms());
-        send(host, "healthy", &[call(&id, i)]).await;
+        send(host, "healthy", &[call(&id, first_phone + i)]).await;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let start = std::time::Instant::now();
-    while calls_once(sim) < before + n {
+    loop {
+        let delivered = delivered_at(host, "healthy").await;
+        if sent.keys().all(|id| delivered.contains_key(id)) {
+            let mut out: Vec<u64> = sent
+                .iter()
+                .map(|(id, at)| delivered[id].saturating_sub(*at))
+                .collect();
+            out.sort_unstable();
+            return out;
+        }
         assert!(start.elapsed() < Duration::from_secs(30), "not delivered");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    latencies(host, "healthy", &sent).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_slow_tenant_does_not_slow_a_healthy_one() {
+/// The healthy tenant's p99 delivery latency alone, then next to a `noisy` tenant whose CRM
+/// answers each request after `noisy_delay` and which has `backlog` records queued; and the
+/// noisy lane's status while both run. Both CRMs take 20 ms per request, like real ones.
+async fn healthy_p99_alone_and_beside_noisy(
+    noisy_delay: Duration,
+    backlog: usize,
+) -> (u64, u64, Json) {
     let limits = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
         burst_limit: 1_000_000,
         search_per_second: 10_000,
         ..SimConfig::default()
     };
-    // Both CRMs answer like real ones, 20 ms per request; the slow one takes 2 s.
     let healthy = Simulator::start(limits.clone()).await.unwrap();
     healthy.inject(Fault::slow_storm("", 600_000, Duration::from_millis(20)));
-    let slow = Simulator::start(limits.clone()).await.unwrap();
-    slow.inject(Fault::slow_storm("", 600_000, Duration::from_secs(2)));
+    let noisy = Simulator::start(limits.clone()).await.unwrap();
+    noisy.inject(Fault::slow_storm("", 600_000, noisy_delay));
     let dir = tempfile::tempdir().unwrap();
     let host = start(
         dir.path(),
         "concurrency = 8\npoll_interval_ms = 20",
         "max_attempts = 3",
         &[
-            TenantSpec {
-                name: "healthy",
-                sim: &healthy,
-                limits: &limits,
-                manifest_extra: "",
-            },
-            TenantSpec {
-                name: "slow",
-                sim: &slow,
-                limits: &limits,
-                manifest_extra: "",
-            },
+            TenantSpec::new("healthy", &healthy, &limits),
+            TenantSpec::new("noisy", &noisy, &limits),
         ],
     )
     .await;
 
     // Warm up (first instances, connections), then measure the healthy tenant alone.
-    steady_load(&host, &healthy, "warm", 10).await;
-    let alone = steady_load(&host, &healthy, "alone", 60).await;
-    // The slow tenant gets a backlog of 300 records: it holds every slot it may have.
-    let backlog: Vec<Json> = (0..300).map(|i| call(&format!("b-{i}"), i)).collect();
-    send(&host, "slow", &backlog).await;
+    steady_load(&host, "warm", 0, 10).await;
+    let alone = steady_load(&host, "alone", 1_000, 60).await;
+    let records: Vec<Json> = (0..backlog).map(|i| call(&format!("b-{i}"), i)).collect();
+    send(&host, "noisy", &records).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let status = host.get("/v1/status").await;
-    let slow_lane = status["lanes"]
+    let noisy_lane = status["lanes"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["tenant"] == "slow")
+        .find(|l| l["tenant"] == "noisy")
         .unwrap()
         .clone();
-    assert_eq!(
-        slow_lane["in_flight"], slow_lane["tenant_concurrency"],
-        "the slow tenant is using all its slots: {slow_lane}"
-    );
-    let shared = steady_load(&host, &healthy, "shared", 60).await;
+    let beside = steady_load(&host, "beside", 2_000, 60).await;
+    host.stop().await;
+    (p99(&alone), p99(&beside), noisy_lane)
+}
 
-    let (p_alone, p_shared) = (p99(&alone), p99(&shared));
-    println!("healthy tenant p99: alone {p_alone} ms, next to a slow tenant {p_shared} ms");
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_whose_crm_answers_in_2_s_does_not_slow_a_healthy_one() {
+    let (alone, beside, slow) =
+        healthy_p99_alone_and_beside_noisy(Duration::from_secs(2), 300).await;
+    println!("healthy tenant p99: alone {alone} ms, next to a slow tenant {beside} ms");
+    assert_eq!(
+        slow["in_flight"], slow["tenant_concurrency"],
+        "the slow tenant is using all its slots: {slow}"
+    );
     assert!(
-        p_shared <= 2 * p_alone,
-        "p99 {p_shared} ms next to a slow tenant, {p_alone} ms alone"
+        beside <= 2 * alone,
+        "p99 {beside} ms next to a slow tenant, {alone} ms alone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tenant_with_a_5000_record_backlog_does_not_delay_a_healthy_one() {
+    let (alone, beside, busy) =
+        healthy_p99_alone_and_beside_noisy(Duration::from_millis(20), 5_000).await;
+    println!("healthy tenant p99: alone {alone} ms, next to a 5000-record backlog {beside} ms");
+    assert!(
+        busy["pending"].as_u64().unwrap() > 4_000,
+        "the backlog is still there: {busy}"
+    );
+    assert!(
+        beside <= 2 * alone,
+        "p99 {beside} ms next to a backlog, {alone} ms alone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spent_daily_quota_holds_records_until_the_reset_without_dead_lettering() {
+    // A portal with 7 requests a day: two records' worth. The daily headers tell the host
+    // the quota is spent; the rest wait for the reset (UTC midnight, like the simulator).
+    let limits = SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        daily_limit: 7,
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(limits.clone()).await.unwrap();
+    // The host is configured with HubSpot's default quota: only the CRM's headers say
+    // otherwise.
+    let declared = SimConfig {
+        daily_limit: 650_000,
+        ..limits.clone()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let host = start(
+        dir.path(),
+        "concurrency = 1\npoll_interval_ms = 20",
+        "max_attempts = 2\nmax_age_secs = 1",
+        &[TenantSpec::new("acme", &sim, &declared)],
+    )
+    .await;
+    let records: Vec<Json> = (0..6).map(|i| call(&format!("d-{i}"), i)).collect();
+    send(&host, "acme", &records).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    dlq_is_empty(&host).await;
+    calls_once(&sim);
+    let delivered = audit(&host, "acme")
+        .await
+        .iter()
+        .filter(|e| e["outcome"] == "delivered")
+        .count();
+    assert!(delivered < records.len(), "{delivered} delivered");
+    assert_eq!(host.pending().await, (records.len() - delivered) as u64);
+    let status = host.get("/v1/status").await;
+    let lane = &status["lanes"][0];
+    let daily = lane["rate_limits"]["budgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "daily")
+        .unwrap();
+    assert_eq!(daily["remaining"], 0, "{lane}");
+    let blocked = daily["blocked_for_ms"].as_u64().unwrap_or(0);
+    let paused = lane["rate_limits"]["paused_for_ms"].as_u64().unwrap_or(0);
+    let to_midnight = 86_400_000 - now_ms() % 86_400_000;
+    assert!(
+        blocked.max(paused) + 5_000 >= to_midnight,
+        "held until the reset, {to_midnight} ms away: {lane}"
+    );
+    // Waiting records are due at the reset, not retried meanwhile.
+    let waits: Vec<u64> = audit(&host, "acme")
+        .await
+        .iter()
+        .filter(|e| e["outcome"] == "rate-limit-wait")
+        .map(|e| e["next_retry_ms"].as_u64().unwrap())
+        .collect();
+    assert!(!waits.is_empty());
+    let midnight = now_ms() + to_midnight;
+    assert!(
+        waits.iter().all(|due| *due + 5_000 >= midnight),
+        "{waits:?}"
+    );
+    assert!(
+        sim.rate_stats().token(CRM_TOKEN).rejected_daily <= 1,
+        "the host stopped at the quota, not the CRM"
     );
     host.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_tls_handshake_is_filed_as_such_not_as_a_crm_error() {
+    // A CRM address that accepts connections and never speaks TLS.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hold = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let limits = SimConfig::default();
+    let dir = tempfile::tempdir().unwrap();
+    let tenant = TenantSpec {
+        name: "acme",
+        base_url: format!("https://{addr}"),
+        limits: &limits,
+        manifest_extra: "",
+        http_extra: "tls_timeout_ms = 300",
+    };
+    let host = start(
+        dir.path(),
+        "concurrency = 2\npoll_interval_ms = 20",
+        "max_attempts = 2\nbackoff_base_ms = 20\nbackoff_cap_ms = 50",
+        &[tenant],
+    )
+    .await;
+    send(&host, "acme", &[call("t-1", 1)]).await;
+    host.settle(Duration::from_secs(30)).await;
+    let attempts: Vec<Json> = audit(&host, "acme")
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "attempt")
+        .collect();
+    assert_eq!(attempts.len(), 2, "{attempts:?}");
+    for a in &attempts {
+        assert_eq!(a["class"], "timeout-tls-handshake", "{a}");
+        assert!(
+            a["requests"][0]
+                .as_str()
+                .is_some_and(|r| r.contains("tls handshake") && r.contains("300ms")),
+            "{a}"
+        );
+    }
+    let dead = host.get("/v1/dlq").await;
+    assert_eq!(dead["entries"][0]["reason"], "retries-exhausted", "{dead}");
+    host.stop().await;
+    hold.abort();
 }

@@ -14,7 +14,6 @@ use crate::bindings::http::{
     Error, Host, Request as WitRequest, Response, Throttled, Timeout, TimeoutPhase as WitPhase,
 };
 use crate::host_state::HostState;
-use crate::journal::Throttle;
 
 impl Host for HostState {
     async fn send(&mut self, req: WitRequest) -> Result<Response, Error> {
@@ -57,10 +56,7 @@ impl Host for HostState {
                         .record_http(summary, Err(text.clone()), None, elapsed);
                     return Err(match refused {
                         AcquireError::Throttled { wait, cause } => {
-                            self.journal.throttle(Throttle {
-                                wait_ms: millis(wait),
-                                cause: cause.clone(),
-                            });
+                            self.journal.throttle(millis(wait), cause.clone());
                             Error::Throttled(Throttled {
                                 wait_ms: millis(wait),
                                 budget: cause,
