@@ -12,6 +12,10 @@ use serde_json::{Value as Json, json};
 use switchboard_hubspot_sim::{Fault, SimConfig, SimHandle, Simulator};
 use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest_for};
 
+/// The tests of this file measure rates and latencies: they run one at a time, so none
+/// measures another's load.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 const INGEST: &str = "ingest-secret";
 const ADMIN: &str = "admin-secret";
 const CRM_TOKEN: &str = "sim-token";
@@ -132,6 +136,7 @@ fn metric(text: &str, name: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429() {
+    let _one = ONE_AT_A_TIME.lock().await;
     const LIMIT: u32 = 40;
     let limits = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
@@ -182,6 +187,7 @@ async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let limits = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
         search_per_second: 10_000,
@@ -233,6 +239,7 @@ async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_503_storm_opens_the_breaker_records_wait_and_it_closes_again() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let limits = SimConfig {
         tokens: vec![CRM_TOKEN.into()],
         search_per_second: 10_000,
@@ -404,6 +411,7 @@ async fn healthy_p99_alone_and_beside_noisy(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_whose_crm_answers_in_2_s_does_not_slow_a_healthy_one() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let (alone, beside, slow) =
         healthy_p99_alone_and_beside_noisy(Duration::from_secs(2), 300).await;
     println!("healthy tenant p99: alone {alone} ms, next to a slow tenant {beside} ms");
@@ -419,6 +427,7 @@ async fn a_tenant_whose_crm_answers_in_2_s_does_not_slow_a_healthy_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_with_a_5000_record_backlog_does_not_delay_a_healthy_one() {
+    let _one = ONE_AT_A_TIME.lock().await;
     let (alone, beside, busy) =
         healthy_p99_alone_and_beside_noisy(Duration::from_millis(20), 5_000).await;
     println!("healthy tenant p99: alone {alone} ms, next to a 5000-record backlog {beside} ms");
@@ -434,6 +443,7 @@ async fn a_tenant_with_a_5000_record_backlog_does_not_delay_a_healthy_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_daily_quota_holds_records_until_the_reset_without_dead_lettering() {
+    let _one = ONE_AT_A_TIME.lock().await;
     // A portal with 7 requests a day: two records' worth. The daily headers tell the host
     // the quota is spent; the rest wait for the reset (UTC midnight, like the simulator).
     let limits = SimConfig {
@@ -508,6 +518,7 @@ async fn a_spent_daily_quota_holds_records_until_the_reset_without_dead_letterin
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_tls_handshake_is_filed_as_such_not_as_a_crm_error() {
+    let _one = ONE_AT_A_TIME.lock().await;
     // A CRM address that accepts connections and never speaks TLS.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
