@@ -226,11 +226,7 @@ impl Client {
             print_json(&answer);
             return Ok(ExitCode::SUCCESS);
         }
-        let entries = answer
-            .get("entries")
-            .and_then(Json::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let entries = items(answer.get("entries"));
         for entry in entries {
             println!("{}", line(entry));
         }
@@ -368,6 +364,14 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + u64::from(m <= 2);
     (y, m, d)
+}
+
+/// The elements of a JSON array, or none when `value` is missing or not an array.
+pub(crate) fn items(value: Option<&Json>) -> &[Json] {
+    value
+        .and_then(Json::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// A JSON value's text: strings bare, `-` for null or missing, others as JSON.

@@ -8,7 +8,7 @@ use anyhow::Context;
 use reqwest::Method;
 use serde_json::{Value as Json, json};
 
-use crate::client::{self, Client, ServerArgs, excerpt, print_json, query, text, time_of};
+use crate::client::{self, Client, ServerArgs, excerpt, items, print_json, query, text, time_of};
 
 /// Arguments of `dlq`.
 #[derive(clap::Args)]
@@ -226,10 +226,7 @@ fn show_text(e: &Json) -> String {
         text(field("replays"))
     );
     let _ = writeln!(out, "  detail:         {}", text(field("detail")));
-    let attempts = field("attempts")
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let attempts = items(field("attempts"));
     if !attempts.is_empty() {
         let _ = writeln!(out, "attempts (most recent {}):", attempts.len());
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use serde_json::Value as Json;
 
-use crate::client::{ServerArgs, print_json, text};
+use crate::client::{ServerArgs, items, print_json, text};
 
 /// Arguments of `status`.
 #[derive(clap::Args)]
@@ -27,12 +27,7 @@ pub(crate) async fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
         print_json(&answer);
         return Ok(ExitCode::SUCCESS);
     }
-    for lane in answer
-        .get("lanes")
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for lane in items(answer.get("lanes")) {
         println!("{}", lane_text(lane));
     }
     Ok(ExitCode::SUCCESS)
@@ -70,12 +65,7 @@ fn lane_text(l: &Json) -> String {
             text(limits.and_then(|r| r.get("pause_reason")))
         ));
     }
-    for b in limits
-        .and_then(|r| r.get("budgets"))
-        .and_then(Json::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for b in items(limits.and_then(|r| r.get("budgets"))) {
         out.push_str(&format!(
             "\n  budget {} ({})  used {}/{}  remaining {}",
             text(b.get("name")),

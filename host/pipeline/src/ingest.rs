@@ -209,10 +209,8 @@ impl Pipeline {
         let outcomes = store
             .enqueue(&items)
             .map_err(|e| IngestError::Storage(e.to_string()))?;
-        for (_, _, lanes, _) in &planned {
-            for lane in lanes {
-                lane.touch();
-            }
+        for lane in &t.lanes {
+            lane.touch();
         }
         self.inner
             .committer

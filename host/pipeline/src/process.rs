@@ -103,7 +103,7 @@ impl Pipeline {
         let breaker_spoke = was_probe || transition.is_some_and(|t| t.to == State::Open);
 
         let now = now_ms();
-        let next = self.decide(&lane, &env, &out, now, !breaker_spoke);
+        let next = self.decide(&lane, &env, &out.result, health, now, !breaker_spoke);
         let mut event = self.attempt_event(&lane, &env, &key, number, &out, elapsed, now);
         match &next {
             Next::Ack => event.outcome = "delivered".into(),
@@ -168,11 +168,11 @@ impl Pipeline {
         &self,
         lane: &Lane,
         env: &Envelope,
-        out: &AttemptOutput,
+        result: &AttemptResult,
+        health: Health,
         now: u64,
         counts: bool,
     ) -> Next {
-        let result = &out.result;
         match result {
             AttemptResult::Delivered(_) => return Next::Ack,
             AttemptResult::Failed(ErrorClass::RateLimited(limited)) => {
@@ -186,7 +186,7 @@ impl Pipeline {
         }
         // A transport failure the host saw (timeout, broken connection) is retried whatever
         // the connector made of it.
-        let transport = guard::health(out) == Health::Down;
+        let transport = health == Health::Down;
         let Some(retry_after) = result.retry_after().or(transport.then_some(None)) else {
             let (reason, detail) = reason::of(result);
             return Next::DeadLetter { reason, detail };

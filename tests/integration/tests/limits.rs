@@ -20,6 +20,16 @@ const INGEST: &str = "ingest-secret";
 const ADMIN: &str = "admin-secret";
 const CRM_TOKEN: &str = "sim-token";
 
+/// A portal with HubSpot's limits for `CRM_TOKEN`, except a search limit out of the way
+/// (the connector searches rarely; these tests are about the other budgets).
+fn crm_limits() -> SimConfig {
+    SimConfig {
+        tokens: vec![CRM_TOKEN.into()],
+        search_per_second: 10_000,
+        ..SimConfig::default()
+    }
+}
+
 /// One tenant of the test config: a HubSpot deployment against the CRM at `base_url`.
 struct TenantSpec<'a> {
     name: &'a str,
@@ -139,11 +149,9 @@ async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429()
     let _one = ONE_AT_A_TIME.lock().await;
     const LIMIT: u32 = 40;
     let limits = SimConfig {
-        tokens: vec![CRM_TOKEN.into()],
         burst_limit: LIMIT,
         burst_window: Duration::from_secs(1),
-        search_per_second: 10_000,
-        ..SimConfig::default()
+        ..crm_limits()
     };
     let sim = Simulator::start(limits.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -188,11 +196,7 @@ async fn sustained_delivery_uses_at_least_95_percent_of_the_rate_without_a_429()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let limits = SimConfig {
-        tokens: vec![CRM_TOKEN.into()],
-        search_per_second: 10_000,
-        ..SimConfig::default()
-    };
+    let limits = crm_limits();
     let sim = Simulator::start(limits.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let tenant = TenantSpec::new("acme", &sim, &limits);
@@ -240,11 +244,7 @@ async fn a_429_storm_pauses_the_deployment_and_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_503_storm_opens_the_breaker_records_wait_and_it_closes_again() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let limits = SimConfig {
-        tokens: vec![CRM_TOKEN.into()],
-        search_per_second: 10_000,
-        ..SimConfig::default()
-    };
+    let limits = crm_limits();
     let sim = Simulator::start(limits.clone()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let breaker =
@@ -369,10 +369,8 @@ async fn healthy_p99_alone_and_beside_noisy(
     backlog: usize,
 ) -> (u64, u64, Json) {
     let limits = SimConfig {
-        tokens: vec![CRM_TOKEN.into()],
         burst_limit: 1_000_000,
-        search_per_second: 10_000,
-        ..SimConfig::default()
+        ..crm_limits()
     };
     let healthy = Simulator::start(limits.clone()).await.unwrap();
     healthy.inject(Fault::slow_storm("", 600_000, Duration::from_millis(20)));
@@ -447,10 +445,8 @@ async fn a_spent_daily_quota_holds_records_until_the_reset_without_dead_letterin
     // A portal with 7 requests a day: two records' worth. The daily headers tell the host
     // the quota is spent; the rest wait for the reset (UTC midnight, like the simulator).
     let limits = SimConfig {
-        tokens: vec![CRM_TOKEN.into()],
         daily_limit: 7,
-        search_per_second: 10_000,
-        ..SimConfig::default()
+        ..crm_limits()
     };
     let sim = Simulator::start(limits.clone()).await.unwrap();
     // The host is configured with HubSpot's default quota: only the CRM's headers say
