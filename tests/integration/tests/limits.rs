@@ -39,6 +39,8 @@ struct TenantSpec<'a> {
     manifest_extra: &'a str,
     /// Added to the manifest's `[http]` table (e.g. `tls_timeout_ms = 300`).
     http_extra: &'a str,
+    /// Added to the deployment's table in `switchboard.toml` (e.g. `concurrency = 3`).
+    deployment_extra: &'a str,
 }
 
 impl<'a> TenantSpec<'a> {
@@ -49,6 +51,7 @@ impl<'a> TenantSpec<'a> {
             limits,
             manifest_extra: "",
             http_extra: "",
+            deployment_extra: "",
         }
     }
 }
@@ -78,8 +81,9 @@ async fn start(dir: &Path, workers: &str, delivery: &str, tenants: &[TenantSpec<
         std::fs::write(dir.join(format!("{}.toml", t.name)), manifest).unwrap();
         config.push_str(&format!(
             "[tenants.{name}]\ningest_token = {{ file = \"ingest.token\" }}\n\
-             [tenants.{name}.deployments.hubspot]\nwasm = {wasm:?}\nmanifest = \"{name}.toml\"\n",
+             [tenants.{name}.deployments.hubspot]\nwasm = {wasm:?}\nmanifest = \"{name}.toml\"\n{extra}\n",
             name = t.name,
+            extra = t.deployment_extra,
         ));
     }
     let path: PathBuf = dir.join("switchboard.toml");
@@ -363,11 +367,14 @@ async fn steady_load(host: &InProcess, prefix: &str, first_phone: usize, n: usiz
 
 /// The healthy tenant's p99 delivery latency alone, then next to a `noisy` tenant whose CRM
 /// answers each request after `noisy_delay` and which has `backlog` records queued; and the
-/// noisy lane's status while both run. Both CRMs take 20 ms per request, like real ones.
+/// noisy tenant's lanes' status while both run. Both CRMs take 20 ms per request, like real ones.
+/// Each tenant may run 4 attempts (half of 8 workers); `noisy_deployment` adds to the noisy
+/// deployment's table (e.g. its own concurrency).
 async fn healthy_p99_alone_and_beside_noisy(
     noisy_delay: Duration,
     backlog: usize,
-) -> (u64, u64, Json) {
+    noisy_deployment: &str,
+) -> (u64, u64, Vec<Json>) {
     let limits = SimConfig {
         burst_limit: 1_000_000,
         ..crm_limits()
@@ -383,7 +390,10 @@ async fn healthy_p99_alone_and_beside_noisy(
         "max_attempts = 3",
         &[
             TenantSpec::new("healthy", &healthy, &limits),
-            TenantSpec::new("noisy", &noisy, &limits),
+            TenantSpec {
+                deployment_extra: noisy_deployment,
+                ..TenantSpec::new("noisy", &noisy, &limits)
+            },
         ],
     )
     .await;
@@ -395,28 +405,32 @@ async fn healthy_p99_alone_and_beside_noisy(
     send(&host, "noisy", &records).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let status = host.get("/v1/status").await;
-    let noisy_lane = status["lanes"]
+    let noisy_lanes = status["lanes"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["tenant"] == "noisy")
-        .unwrap()
-        .clone();
+        .filter(|l| l["tenant"] == "noisy")
+        .cloned()
+        .collect();
     let beside = steady_load(&host, "beside", 2_000, 60).await;
     host.stop().await;
-    (p99(&alone), p99(&beside), noisy_lane)
+    (p99(&alone), p99(&beside), noisy_lanes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_whose_crm_answers_in_2_s_does_not_slow_a_healthy_one() {
     let _one = ONE_AT_A_TIME.lock().await;
     let (alone, beside, slow) =
-        healthy_p99_alone_and_beside_noisy(Duration::from_secs(2), 300).await;
+        healthy_p99_alone_and_beside_noisy(Duration::from_secs(2), 300, "concurrency = 3").await;
+    let slow = &slow[0];
     println!("healthy tenant p99: alone {alone} ms, next to a slow tenant {beside} ms");
+    // The deployment's own limit (3) binds below its tenant's (4).
     assert_eq!(
-        slow["in_flight"], slow["tenant_concurrency"],
-        "the slow tenant is using all its slots: {slow}"
+        (slow["in_flight"].as_u64(), slow["concurrency"].as_u64()),
+        (Some(3), Some(3)),
+        "the slow deployment is using all of its slots and no more: {slow}"
     );
+    assert_eq!(slow["tenant_concurrency"], 4, "{slow}");
     assert!(
         beside <= 2 * alone,
         "p99 {beside} ms next to a slow tenant, {alone} ms alone"
@@ -426,9 +440,23 @@ async fn a_tenant_whose_crm_answers_in_2_s_does_not_slow_a_healthy_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tenant_with_a_5000_record_backlog_does_not_delay_a_healthy_one() {
     let _one = ONE_AT_A_TIME.lock().await;
-    let (alone, beside, busy) =
-        healthy_p99_alone_and_beside_noisy(Duration::from_millis(20), 5_000).await;
+    // Two deployments of 3 each, both with the backlog: the tenant's limit (4, half the
+    // workers) binds over both.
+    let second = format!(
+        "concurrency = 3\n[tenants.noisy.deployments.second]\nwasm = {:?}\n\
+         manifest = \"noisy.toml\"\nconcurrency = 3",
+        connector_wasm("hubspot")
+    );
+    let (alone, beside, lanes) =
+        healthy_p99_alone_and_beside_noisy(Duration::from_millis(20), 5_000, &second).await;
     println!("healthy tenant p99: alone {alone} ms, next to a 5000-record backlog {beside} ms");
+    assert_eq!(lanes.len(), 2, "{lanes:?}");
+    let running: u64 = lanes.iter().map(|l| l["in_flight"].as_u64().unwrap()).sum();
+    assert_eq!(
+        running, 4,
+        "the busy tenant runs 4 at once over its lanes: {lanes:?}"
+    );
+    let busy = &lanes[0];
     assert!(
         busy["pending"].as_u64().unwrap() > 4_000,
         "the backlog is still there: {busy}"
@@ -532,6 +560,7 @@ async fn a_slow_tls_handshake_is_filed_as_such_not_as_a_crm_error() {
         limits: &limits,
         manifest_extra: "",
         http_extra: "tls_timeout_ms = 300",
+        deployment_extra: "",
     };
     let host = start(
         dir.path(),
