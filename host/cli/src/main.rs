@@ -3,6 +3,7 @@
 
 mod audit;
 mod client;
+mod conformance;
 mod dlq;
 mod inspect;
 mod output;
@@ -46,14 +47,22 @@ enum Command {
     /// Show every lane of a running `switchboard serve`: queue, concurrency, rate limits,
     /// circuit breaker.
     Status(status::StatusArgs),
+    /// Judge a connector `.wasm` with the conformance kit, through the real host and
+    /// its CRM's simulator.
+    Conformance(conformance::ConformanceArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The kit deploys on purpose with only the simulator allowed: its warnings are noise.
+    let default_filter = match cli.command {
+        Command::Conformance(_) => "error",
+        _ => "warn",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SWITCHBOARD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -75,6 +84,7 @@ fn main() -> ExitCode {
             Command::Dlq(args) => dlq::run(args).await,
             Command::Audit(args) => audit::run(args).await,
             Command::Status(args) => status::run(args).await,
+            Command::Conformance(args) => conformance::run(&cli.data_dir, args).await,
         }
     });
     match result {

@@ -190,6 +190,8 @@ mod tests {
             },
             normalized: None,
             payload: None,
+            observed: Default::default(),
+            guest_time: std::time::Duration::ZERO,
         }
     }
 

@@ -92,16 +92,7 @@ pub fn class_word(result: &AttemptResult) -> &'static str {
     match result {
         AttemptResult::Delivered(_) => "ok",
         AttemptResult::Invalid { .. } => "invalid",
-        AttemptResult::Failed(class) => match class {
-            ErrorClass::Transient(_) => "transient",
-            ErrorClass::RateLimited(_) => "rate-limited",
-            ErrorClass::Auth(_) => "auth",
-            ErrorClass::Permission(_) => "permission",
-            ErrorClass::NotFound(_) => "not-found",
-            ErrorClass::Validation(_) => "validation",
-            ErrorClass::Duplicate(_) => "duplicate",
-            ErrorClass::Permanent(_) => "permanent",
-        },
+        AttemptResult::Failed(class) => switchboard_runtime::types::class_name(class),
         AttemptResult::Fault(_) => "connector-fault",
     }
 }

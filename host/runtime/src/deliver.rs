@@ -11,6 +11,7 @@ use crate::error::GuestFault;
 use crate::host_state::WorkUnit;
 use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
+use crate::observed::Observed;
 use crate::types::{
     CrmResponse, ErrorClass, FieldError, LimitScope, Payload, PushContext, PushError, PushOutcome,
     RateLimited, Record,
@@ -175,6 +176,10 @@ pub struct AttemptOutput {
     pub normalized: Option<Record>,
     /// The payload `map-fields` returned, if it got that far.
     pub payload: Option<Payload>,
+    /// What the guest touched: import calls, config keys, secrets, logs, peak memory.
+    pub observed: Observed,
+    /// Guest execution time the attempt used (host calls excluded).
+    pub guest_time: Duration,
 }
 
 /// One attempt in one fresh instance.
@@ -193,6 +198,8 @@ pub async fn attempt(
         journal: Journal::default(),
         normalized: None,
         payload: None,
+        observed: Observed::default(),
+        guest_time: Duration::ZERO,
     };
     let mut inst = match dep.instantiate(unit).await {
         Ok(inst) => inst,
@@ -232,6 +239,8 @@ pub async fn attempt(
     .await
     .unwrap_or_else(AttemptResult::Fault);
     out.journal = inst.journal().clone();
+    out.observed = inst.observed();
+    out.guest_time = inst.guest_time();
     if let Some(throttle) = out.journal.ended_throttled()
         && matches!(
             out.result,

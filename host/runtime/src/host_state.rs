@@ -9,6 +9,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::deployment::DeploymentCtx;
 use crate::journal::Journal;
 use crate::limits::{Budget, GuestLimiter, HasBudget};
+use crate::observed::Observed;
 
 /// Identifies one unit of work (one record through one connector) in logs
 /// and audit entries.
@@ -31,6 +32,7 @@ pub(crate) struct HostState {
     pub(crate) ctx: Option<Arc<DeploymentCtx>>,
     pub(crate) unit: WorkUnit,
     pub(crate) journal: Journal,
+    pub(crate) observed: Observed,
 }
 
 impl HostState {
@@ -56,6 +58,7 @@ impl HostState {
             ctx,
             unit,
             journal: Journal::default(),
+            observed: Observed::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::error::GuestFault;
 use crate::host_state::HostState;
 use crate::journal::{Journal, truncate};
 use crate::limits::{GuestLimits, MemoryLimitExceeded, TimeBudgetExceeded, install_budget};
+use crate::observed::Observed;
 use crate::types::{
     CrmResponse, Descriptor, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome,
     Record,
@@ -101,6 +102,14 @@ impl ConnectorInstance {
     /// What the unit did so far: annotations and HTTP exchanges.
     pub fn journal(&self) -> &Journal {
         &self.store.data().journal
+    }
+
+    /// What the guest touched so far: import calls, config keys, secrets, logs, peak memory.
+    pub fn observed(&self) -> Observed {
+        let data = self.store.data();
+        let mut observed = data.observed.clone();
+        observed.peak_memory = data.limiter.peak;
+        observed
     }
 
     /// Guest execution time used so far (host calls excluded).

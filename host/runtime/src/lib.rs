@@ -36,6 +36,7 @@ mod instance;
 mod journal;
 mod limits;
 mod loader;
+mod observed;
 mod prepare;
 mod record_json;
 mod runtime;
@@ -55,6 +56,7 @@ pub use instance::ConnectorInstance;
 pub use journal::{HttpExchange, Journal, Throttle, truncate};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
+pub use observed::{GuestLog, Observed};
 pub use record_json::{
     MAX_FIELDS, MAX_ID_BYTES, RecordJsonError, record_from_json, record_from_json_str,
     record_problems, record_to_json,

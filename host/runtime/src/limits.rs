@@ -43,11 +43,16 @@ pub struct GuestLimits {
 /// Enforces the memory cap; tables are capped at a fixed size.
 pub(crate) struct GuestLimiter {
     memory_bytes: usize,
+    /// The largest memory size asked for so far.
+    pub(crate) peak: usize,
 }
 
 impl GuestLimiter {
     pub(crate) fn new(memory_bytes: usize) -> Self {
-        Self { memory_bytes }
+        Self {
+            memory_bytes,
+            peak: 0,
+        }
     }
 }
 
@@ -61,6 +66,7 @@ impl ResourceLimiter for GuestLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        self.peak = self.peak.max(desired);
         if desired > self.memory_bytes {
             return Err(MemoryLimitExceeded {
                 requested: desired,

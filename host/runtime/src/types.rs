@@ -8,3 +8,18 @@ pub use crate::bindings::types::{
     PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, RequestCost,
     Value,
 };
+
+/// The class's name as the contract spells it: `transient`, `rate-limited`, `auth`,
+/// `permission`, `not-found`, `validation`, `duplicate` or `permanent`.
+pub fn class_name(class: &ErrorClass) -> &'static str {
+    match class {
+        ErrorClass::Transient(_) => "transient",
+        ErrorClass::RateLimited(_) => "rate-limited",
+        ErrorClass::Auth(_) => "auth",
+        ErrorClass::Permission(_) => "permission",
+        ErrorClass::NotFound(_) => "not-found",
+        ErrorClass::Validation(_) => "validation",
+        ErrorClass::Duplicate(_) => "duplicate",
+        ErrorClass::Permanent(_) => "permanent",
+    }
+}

@@ -6,6 +6,7 @@ use crate::host_state::HostState;
 
 impl Host for HostState {
     fn annotate(&mut self, key: String, value: String) -> wasmtime::Result<()> {
+        self.observed.call("audit.annotate");
         let value = match self.ctx.as_deref() {
             Some(ctx) => ctx.redact(&value),
             None => value,

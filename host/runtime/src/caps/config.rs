@@ -2,9 +2,12 @@
 
 use crate::bindings::config::Host;
 use crate::host_state::HostState;
+use crate::journal::truncate;
 
 impl Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        self.observed.call("config.get");
+        self.observed.config_keys.insert(truncate(key.clone(), 256));
         Ok(self
             .ctx
             .as_deref()
@@ -12,6 +15,8 @@ impl Host for HostState {
     }
 
     fn get_all(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
+        self.observed.call("config.get-all");
+        self.observed.config_keys.insert("*".into());
         Ok(self.ctx.as_deref().map_or_else(Vec::new, |c| {
             c.config
                 .iter()

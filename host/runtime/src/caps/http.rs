@@ -17,6 +17,12 @@ use crate::host_state::HostState;
 
 impl Host for HostState {
     async fn send(&mut self, req: WitRequest) -> Result<Response, Error> {
+        self.observed.call("http.send");
+        for h in &req.secret_headers {
+            self.observed
+                .secrets
+                .insert(crate::journal::truncate(h.secret.clone(), 256));
+        }
         let Some(ctx) = self.ctx.clone() else {
             return Err(Error::Denied(NOT_DURING_PREPARE.into()));
         };

@@ -10,6 +10,10 @@ use crate::host_state::HostState;
 
 impl Host for HostState {
     fn report(&mut self, report: WitReport) -> wasmtime::Result<()> {
+        self.observed.call("limits.report");
+        self.observed
+            .budgets
+            .insert(crate::journal::truncate(report.budget.clone(), 256));
         let Some(ctx) = self.ctx.clone() else {
             return Ok(());
         };

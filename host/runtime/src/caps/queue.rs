@@ -13,6 +13,7 @@ const MAX_JOB_KIND: usize = 128;
 
 impl Host for HostState {
     fn enqueue(&mut self, job: Job) -> wasmtime::Result<Result<String, Error>> {
+        self.observed.call("queue.enqueue");
         let Some(ctx) = self.ctx.as_deref() else {
             return Ok(Err(Error::Storage(NOT_DURING_PREPARE.into())));
         };

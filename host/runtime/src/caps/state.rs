@@ -8,6 +8,7 @@ use crate::host_state::HostState;
 
 impl Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+        self.observed.call("state.get");
         Ok(match self.ctx.as_deref() {
             Some(ctx) => ctx.state.get(&key).map_err(to_wit),
             None => Err(Error::Storage(NOT_DURING_PREPARE.into())),
@@ -15,6 +16,7 @@ impl Host for HostState {
     }
 
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
+        self.observed.call("state.set");
         Ok(match self.ctx.as_deref() {
             Some(ctx) => ctx.state.set(&key, &value).map_err(to_wit),
             None => Err(Error::Storage(NOT_DURING_PREPARE.into())),
@@ -22,6 +24,7 @@ impl Host for HostState {
     }
 
     fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, Error>> {
+        self.observed.call("state.delete");
         Ok(match self.ctx.as_deref() {
             Some(ctx) => ctx.state.delete(&key).map_err(to_wit),
             None => Err(Error::Storage(NOT_DURING_PREPARE.into())),
