@@ -14,6 +14,10 @@ step "build connectors and guest fixtures (wasm32-wasip2)"
 cargo build --release --target wasm32-wasip2 --manifest-path connectors/Cargo.toml
 cargo build --release --target wasm32-wasip2 --manifest-path tests/guests/Cargo.toml
 
+step "build the Python and JavaScript connectors (componentize-py, componentize-js)"
+bash connectors/hubspot-py/build.sh
+bash connectors/hubspot-js/build.sh
+
 step "format"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path connectors/Cargo.toml
@@ -31,9 +35,21 @@ trap 'rm -f "$log"' EXIT
 step "connector unit tests (native)"
 cargo test --manifest-path connectors/Cargo.toml 2>&1 | tee -a "$log"
 
+step "connector unit tests (Python, JavaScript)"
+connectors/target/py-venv/bin/python -m unittest discover -s connectors/hubspot-py/tests 2>&1 | tee -a "$log"
+(cd connectors/hubspot-js && npm test --silent) 2>&1 | tee -a "$log"
+
 step "host workspace tests"
 cargo test --workspace 2>&1 | tee -a "$log"
 
 # One closing line over every test binary above (cargo prints one per binary).
+# Python's unittest prints "Ran N tests" then "OK" or "FAILED (failures=F, errors=E)";
+# node --test prints "# pass N", "# fail N" and "# skipped N".
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     /^Ran [0-9]+ tests? in / { py += $2 }
+     /^FAILED \(/ { n = split($0, parts, /[=,)]/); for (i = 2; i <= n; i += 2) if (parts[i] + 0 > 0) pyfail += parts[i] }
+     /^# pass [0-9]+/ { passed += $3 }
+     /^# fail [0-9]+/ { failed += $3 }
+     /^# skipped [0-9]+/ { ignored += $3 }
+     END { passed += py - pyfail; failed += pyfail }
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"

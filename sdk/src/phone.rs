@@ -38,9 +38,16 @@ pub fn to_e164(raw: &str, default_region: &str) -> Result<String, PhoneError> {
     let region: country::Id = default_region
         .parse()
         .map_err(|_| PhoneError(format!("unknown default region {default_region:?}")))?;
+    // A number typed with `+` carries its own country code: the default region must not
+    // take part (with region US, the phone library read "+49 1512 …" as "+49 512 …").
+    let international = trimmed.starts_with('+');
     let attempts = [
-        phonenumber::parse(Some(region), trimmed).ok(),
-        (!trimmed.starts_with('+'))
+        if international {
+            phonenumber::parse(None, trimmed).ok()
+        } else {
+            phonenumber::parse(Some(region), trimmed).ok()
+        },
+        (!international)
             .then(|| phonenumber::parse(None, format!("+{trimmed}")).ok())
             .flatten(),
     ];
@@ -164,6 +171,17 @@ mod tests {
             "+447911123456",
         ] {
             assert_eq!(to_e164(typed, "GB").unwrap(), "+447911123456", "{typed}");
+        }
+    }
+
+    #[test]
+    fn an_international_number_ignores_the_default_region() {
+        for (typed, want) in [
+            ("+49 1512 3456789", "+4915123456789"),
+            ("+44 113 496 0000", "+441134960000"),
+            ("+33 1 23 45 67 89", "+33123456789"),
+        ] {
+            assert_eq!(to_e164(typed, "US").unwrap(), want, "{typed}");
         }
     }
 

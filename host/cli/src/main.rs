@@ -8,6 +8,7 @@ mod dlq;
 mod inspect;
 mod output;
 mod push;
+mod scaffold;
 mod serve;
 mod status;
 
@@ -50,6 +51,8 @@ enum Command {
     /// Judge a connector `.wasm` with the conformance kit, through the real host and
     /// its CRM's simulator.
     Conformance(conformance::ConformanceArgs),
+    /// Create a new connector project (`new connector NAME --lang rust|python|js`).
+    New(scaffold::NewArgs),
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
             Command::Audit(args) => audit::run(args).await,
             Command::Status(args) => status::run(args).await,
             Command::Conformance(args) => conformance::run(&cli.data_dir, args).await,
+            Command::New(args) => scaffold::run(args),
         }
     });
     match result {

@@ -6,29 +6,44 @@
 
 use crate::host_state::{HostState, WorkUnit};
 use crate::instance::new_store;
+use crate::limits::Budget;
 use crate::loader::{LOAD_LIMITS, PREPARE_EXPORT};
 use crate::runtime::RuntimeInner;
 
 /// Returns the pre-initialized component bytes.
+///
+/// Runs on a task of its own: wizer unwraps the results of the calls it makes to read
+/// the snapshot, so a guest that exhausts its budget there panics inside wizer; the
+/// task turns that panic into this load's error instead of the host's end.
 pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<u8>, String> {
-    let state = HostState::new(
-        LOAD_LIMITS.memory_bytes,
-        LOAD_LIMITS.time_budget,
-        None,
-        WorkUnit::default(),
-    );
-    let mut store = new_store(&rt.engine, state);
-    let mut wizer = wasmtime_wizer::Wizer::new();
-    wizer.init_func(PREPARE_EXPORT).keep_init_func(true);
-    let linker = &rt.linker;
-    let (snapshot, _) = wizer
-        .run_component(&mut store, wasm, async |store, component| {
-            linker.instantiate_async(store, component).await
-        })
-        .await
-        .map_err(|e| {
-            let fault = crate::instance::fault_from(&e, "prepare");
-            format!("{fault}")
-        })?;
-    Ok(snapshot)
+    let (engine, linker, wasm) = (rt.engine.clone(), rt.linker.clone(), wasm.to_vec());
+    let task = tokio::spawn(async move {
+        let state = HostState::new(
+            LOAD_LIMITS.memory_bytes,
+            LOAD_LIMITS.time_budget,
+            None,
+            WorkUnit::default(),
+        );
+        let mut store = new_store(&engine, state);
+        let mut wizer = wasmtime_wizer::Wizer::new();
+        wizer.init_func(PREPARE_EXPORT).keep_init_func(true);
+        wizer
+            .run_component(&mut store, &wasm, async |store, component| {
+                // The budget counts the guest's own time: compiling the component
+                // (seconds for a large one on a busy machine) happened before this.
+                store.data_mut().budget = Budget::new(LOAD_LIMITS.time_budget);
+                linker.instantiate_async(store, component).await
+            })
+            .await
+            .map(|(snapshot, _)| snapshot)
+            .map_err(|e| crate::instance::fault_from(&e, "prepare").to_string())
+    });
+    match task.await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => Err(
+            "pre-initialization failed while snapshotting the guest (it likely ran out of its time budget in `prepare`)"
+                .into(),
+        ),
+        Err(e) => Err(format!("pre-initialization did not finish: {e}")),
+    }
 }

@@ -5,6 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/fresh.rs"]
+mod common;
 use serde_json::json;
 use switchboard_runtime::types::{CrmResponse, Record};
 use switchboard_runtime::{Deployment, WorkUnit};
@@ -91,50 +94,7 @@ fn per_record(c: &mut Criterion) {
     // slots with more dirty pages, which inflates instantiation measured
     // after them (29 µs instead of 13 µs for instantiate + call).
 
-    g.bench_function("wasm instantiate", |b| {
-        b.iter(|| {
-            rt.block_on(async { black_box(dep.instantiate(unit.clone()).await.expect("instance")) })
-        })
-    });
-
-    // The host's own per-record overhead: a fresh pooled instance plus one
-    // export call that does almost no guest work.
-    let tiny = CrmResponse {
-        status: 503,
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
-    g.bench_function("wasm instantiate+call (classify-error)", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
-                black_box(
-                    inst.classify_error(black_box(&tiny))
-                        .await
-                        .expect("no fault"),
-                )
-            })
-        })
-    });
-
-    g.bench_function("wasm instantiate+normalize+map", |b| {
-        b.iter(|| {
-            rt.block_on(async {
-                let mut inst = dep.instantiate(unit.clone()).await.expect("instance");
-                let n = inst
-                    .normalize(black_box(&rec))
-                    .await
-                    .expect("no fault")
-                    .expect("valid");
-                black_box(
-                    inst.map_fields(&n)
-                        .await
-                        .expect("no fault")
-                        .expect("mapped"),
-                )
-            })
-        })
-    });
+    common::bench_fresh(&mut g, &rt, &dep, &rec, "wasm ");
     g.bench_function("native normalize+map", |b| {
         let native = native_sample();
         b.iter(|| {

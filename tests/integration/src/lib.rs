@@ -61,6 +61,33 @@ pub fn connector_wasm(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// Path of a connector written in another language (`hubspot-py`, `hubspot-js`), built
+/// once per test process by its own `connectors/<name>/build.sh` (which installs its
+/// pinned tools on first use) into `connectors/target/<name>.wasm`.
+pub fn language_connector_wasm(name: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let root = repo_root();
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.iter().any(|b| b == name) {
+        let script = root.join("connectors").join(name).join("build.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "{} failed:\n{}{}",
+            script.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        built.push(name.to_string());
+    }
+    root.join("connectors/target").join(format!("{name}.wasm"))
+}
+
 /// Path of a guest fixture from `tests/guests/` (e.g. `hostile`).
 pub fn guest_wasm(name: &str) -> PathBuf {
     static DIR: OnceLock<PathBuf> = OnceLock::new();

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use switchboard_tests::{connector_wasm, guest_wasm, switchboard_bin};
+use switchboard_tests::{connector_wasm, guest_wasm, language_connector_wasm, switchboard_bin};
 
 fn conformance(wasm: &Path, args: &[&str]) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -75,6 +75,45 @@ fn the_bundled_hubspot_connector_passes_every_check() {
     assert!(xml.contains("<testsuite name=\"push\""), "{xml}");
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("0 failed, 0 skipped"), "{table}");
+}
+
+/// The kit's verdict on a connector that must pass everything.
+fn passes_every_check(wasm: &Path) {
+    let (out, _dir) = conformance(wasm, &["--json"]);
+    let report = json_report(&out);
+    let failed: Vec<String> = report["results"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .filter(|r| r["status"] != "pass")
+                .map(|r| {
+                    format!(
+                        "{}/{}: {} | {}",
+                        r["suite"], r["name"], r["expected"], r["got"]
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        failed.is_empty(),
+        "{}:\n{}",
+        wasm.display(),
+        failed.join("\n")
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(report["passed"].as_u64().unwrap_or(0) >= 70, "{report:#}");
+    assert_eq!(report["simulator"], "hubspot");
+}
+
+#[test]
+fn the_python_hubspot_connector_passes_every_check() {
+    passes_every_check(&language_connector_wasm("hubspot-py"));
+}
+
+#[test]
+fn the_javascript_hubspot_connector_passes_every_check() {
+    passes_every_check(&language_connector_wasm("hubspot-js"));
 }
 
 #[test]

@@ -1,0 +1,58 @@
+//! Per-record cost of the same HubSpot connector written in Rust, Python
+//! (componentize-py) and JavaScript (componentize-js): a fresh pooled,
+//! pre-initialized instance plus one call, as the host runs every record.
+//! Run: `cargo bench -p switchboard-bench --bench languages`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/fresh.rs"]
+mod common;
+use serde_json::json;
+use switchboard_runtime::Deployment;
+use switchboard_tests::{TestHost, connector_wasm, language_connector_wasm, record};
+
+/// The same limits for all three; 128 MiB because the Python and JavaScript
+/// runtimes' memory images are larger than the Rust connector's.
+const MANIFEST: &str = r#"
+[limits]
+memory_mb = 128
+time_budget_ms = 600000
+wall_timeout_ms = 3600000
+
+[config]
+default-region = "GB"
+
+[secrets]
+hubspot-token = { file = "bench-token.secret" }
+"#;
+
+fn languages(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    let host = TestHost::new();
+    host.write_secret("bench-token", "not-used-by-normalize-or-map");
+    let rec = record(json!({"id": "call-1", "kind": "call", "fields": {
+        "phone": "07911 123456",
+        "email": " Ann@Example.com ",
+        "started-at": "2026-11-24T09:30:00+01:00",
+        "duration-seconds": 125,
+        "direction": "outbound",
+        "title": "Renewal call",
+    }}));
+    let connectors = [
+        ("rust", connector_wasm("hubspot")),
+        ("python", language_connector_wasm("hubspot-py")),
+        ("javascript", language_connector_wasm("hubspot-js")),
+    ];
+    for (language, wasm) in connectors {
+        let dep: Deployment = rt.block_on(host.deploy(language, &wasm, MANIFEST));
+        let mut g = c.benchmark_group(language);
+        common::bench_fresh(&mut g, &rt, &dep, &rec, "");
+        g.finish();
+    }
+}
+
+criterion_group!(benches, languages);
+criterion_main!(benches);
