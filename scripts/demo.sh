@@ -136,7 +136,7 @@ cat >"$WORK/deploy.toml" <<MANIFEST
 # Deployment of the HubSpot connector against the local simulator.
 [connector]
 name = "hubspot"
-version = "^0.2"
+version = "^0.3"
 
 [http]
 allowed_hosts = ["http://127.0.0.1:$PORT"]

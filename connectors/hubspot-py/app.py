@@ -1,4 +1,4 @@
-"""The hubspot-py component: the `switchboard:connector@0.2.0` exports.
+"""The hubspot-py component: the `switchboard:connector@0.3.0` exports.
 
 Each export converts the bindings' types to the plain data of `hubspot_py`,
 calls the logic there, and converts the answer back. Every module the
@@ -60,6 +60,8 @@ class Guest(exports.Guest):
                 status=r.status, headers=list(r.headers), body=bytes(r.body))))
         except model.Classified as e:
             raise Err(types.PushError_Classified(_error_class(e.error_class)))
+        except model.Transport as e:
+            raise Err(types.PushError_Transport(e.error))
         except Exception:
             raise Err(types.PushError_Classified(types.ErrorClass_Permanent(_bug("push"))))
         return _outcome(out)
@@ -155,6 +157,8 @@ def _error_class(c):
         return types.ErrorClass_NotFound(c.reason)
     if isinstance(c, model.Validation):
         return types.ErrorClass_Validation(types.FieldError(field=c.field, reason=c.reason))
+    if isinstance(c, model.FieldRemoved):
+        return types.ErrorClass_FieldRemoved(types.FieldError(field=c.field, reason=c.reason))
     if isinstance(c, model.Duplicate):
         return types.ErrorClass_Duplicate(c.existing_id)
     return types.ErrorClass_Permanent(c.reason)

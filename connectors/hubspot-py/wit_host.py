@@ -5,36 +5,11 @@ imports this module; the unit tests use a fake."""
 from componentize_py_types import Err
 from wit_world.imports import audit, config, http, limits, log, state
 
-from hubspot_py import feedback, transport
+from hubspot_py import feedback
 from hubspot_py.compat import ascii_upper, debug_str, to_json, trim
 from hubspot_py.host import DEFAULT_BASE_URL, TOKEN_SECRET
-from hubspot_py.model import Classified, Permanent, Response, Transient
+from hubspot_py.model import Classified, Permanent, Response, Transient, Transport
 from hubspot_py.normalize import region_from
-
-_PHASES = {
-    http.TimeoutPhase.CONNECT: "connect",
-    http.TimeoutPhase.TLS_HANDSHAKE: "tls-handshake",
-    http.TimeoutPhase.TOTAL: "total",
-}
-
-
-def http_error(e):
-    """A `http.error` case as a `transport.HttpError` (a classified push error)."""
-    if isinstance(e, http.Error_Timeout):
-        return transport.timeout(_PHASES.get(e.value.phase, "total"), e.value.limit_ms)
-    if isinstance(e, http.Error_Throttled):
-        return transport.throttled(e.value.wait_ms, e.value.budget)
-    if isinstance(e, http.Error_Connect):
-        return transport.connect(e.value)
-    if isinstance(e, http.Error_Denied):
-        return transport.denied(e.value)
-    if isinstance(e, http.Error_Tls):
-        return transport.tls(e.value)
-    if isinstance(e, http.Error_TooLarge):
-        return transport.too_large(e.value)
-    if isinstance(e, http.Error_InvalidRequest):
-        return transport.invalid_request(e.value)
-    return transport.HttpError("unknown", repr(e), Permanent("http error: %r" % (e,)))
 
 
 def _state_error(e):
@@ -72,7 +47,7 @@ class WitHost:
         try:
             resp = http.send(req)
         except Err as e:
-            raise http_error(e.value) from None
+            raise Transport(e.value) from None
         for r in feedback.reports(resp.headers):
             limits.report(limits.BudgetReport(
                 budget=r.budget, remaining=r.remaining, limit=r.limit, reset_ms=r.reset_ms))
@@ -96,9 +71,9 @@ class WitHost:
         except Err as e:
             raise _state_error(e.value) from None
 
-    def state_delete(self, key):
+    def state_remove(self, key):
         try:
-            state.delete(key)
+            state.remove(key)
         except Err as e:
             raise _state_error(e.value) from None
 

@@ -31,24 +31,16 @@ pub fn validation(field: &str, reason: impl Into<String>) -> ErrorClass {
     ErrorClass::Validation(FieldError::new(field, reason))
 }
 
-/// How a `validation` reason starts when the field no longer exists in the CRM (someone
-/// deleted the property). The host dead-letters such a record with the reason tag
-/// `field-removed` instead of `validation` (see docs/contract.md).
-pub const FIELD_REMOVED_PREFIX: &str = "field-removed: ";
-
-/// The CRM no longer has `field` (its property was deleted): a `validation` class whose
-/// reason starts with [`FIELD_REMOVED_PREFIX`].
+/// The CRM no longer has `field` (its property was deleted). The host dead-letters the
+/// record with the reason `field-removed`.
 ///
 /// ```
 /// use switchboard_sdk::{ErrorClass, errors};
 /// let class = errors::field_removed("hs_call_mood", "Property \"hs_call_mood\" does not exist");
-/// assert!(matches!(class, ErrorClass::Validation(e) if e.reason.starts_with(errors::FIELD_REMOVED_PREFIX)));
+/// assert!(matches!(class, ErrorClass::FieldRemoved(e) if e.field == "hs_call_mood"));
 /// ```
 pub fn field_removed(field: &str, reason: impl Into<String>) -> ErrorClass {
-    ErrorClass::Validation(FieldError::new(
-        field,
-        format!("{FIELD_REMOVED_PREFIX}{}", reason.into()),
-    ))
+    ErrorClass::FieldRemoved(FieldError::new(field, reason))
 }
 
 /// `Retry-After` in milliseconds: delta-seconds (possibly fractional).

@@ -13,6 +13,8 @@
 use crate::__bindings::switchboard::connector::http as wit;
 use crate::{CrmResponse, ErrorClass, PushError};
 
+/// `http.error` as it travels in `push-error::transport`.
+pub use wit::Error as TransportError;
 pub use wit::TimeoutPhase;
 
 /// Why no response arrived (or a body could not be read as JSON).
@@ -100,25 +102,29 @@ fn phase_name(phase: wit::TimeoutPhase) -> &'static str {
     }
 }
 
-/// Transport failures are classified here so authors never have to:
-/// timeouts and broken connections are transient, a request the host's rate
-/// limiter held back is rate-limited (the record waits, uncounted), everything
-/// else permanent.
-impl From<HttpError> for ErrorClass {
-    fn from(e: HttpError) -> Self {
-        match e {
-            HttpError::Timeout { .. } | HttpError::Connect(_) => ErrorClass::Transient(None),
-            HttpError::Throttled { wait_ms, budget } => {
-                crate::errors::rate_limited_burst(Some(wait_ms), &format!("host: {budget}"))
-            }
-            other => ErrorClass::Permanent(other.to_string()),
-        }
-    }
-}
-
+/// A failed request ends `push` as `push-error::transport`, handed over as it came: the
+/// host classifies transport failures the same way for every connector (timeouts, broken
+/// connections and TLS: transient; the host's rate limiter: rate-limited; the rest:
+/// permanent). A body that was not the JSON expected is a permanent failure of the push.
 impl From<HttpError> for PushError {
     fn from(e: HttpError) -> Self {
-        PushError::Classified(e.into())
+        let wire = match e {
+            HttpError::Denied(m) => wit::Error::Denied(m),
+            HttpError::Timeout { phase, limit_ms } => {
+                wit::Error::Timeout(wit::Timeout { phase, limit_ms })
+            }
+            HttpError::Throttled { wait_ms, budget } => {
+                wit::Error::Throttled(wit::Throttled { wait_ms, budget })
+            }
+            HttpError::Connect(m) => wit::Error::Connect(m),
+            HttpError::Tls(m) => wit::Error::Tls(m),
+            HttpError::TooLarge(n) => wit::Error::TooLarge(n),
+            HttpError::InvalidRequest(m) => wit::Error::InvalidRequest(m),
+            bad @ HttpError::BadBody(_) => {
+                return PushError::Classified(ErrorClass::Permanent(bad.to_string()));
+            }
+        };
+        PushError::Transport(wire)
     }
 }
 

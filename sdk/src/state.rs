@@ -23,7 +23,7 @@ pub fn set(key: &str, value: &[u8]) -> Result<(), StateError> {
     wit::set(key, value)
 }
 
-/// Deletes a key; true if it existed.
-pub fn delete(key: &str) -> Result<bool, StateError> {
-    wit::delete(key)
+/// Removes a key; true if it existed.
+pub fn remove(key: &str) -> Result<bool, StateError> {
+    wit::remove(key)
 }

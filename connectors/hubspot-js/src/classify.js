@@ -8,9 +8,6 @@ import {
   asciiLower, debugList, debugStr, f64AsU64, lossy, parseF64, strictUtf8, trim, trimStart, truncateUtf8,
 } from './text.js';
 
-/** How a `validation` reason starts when the CRM no longer has the field. */
-export const FIELD_REMOVED_PREFIX = 'field-removed: ';
-
 /** Longest slice (UTF-8 bytes) of a non-JSON body quoted in a reason. */
 const MAX_QUOTE = 200;
 
@@ -26,7 +23,7 @@ export const auth = (reason) => ({ tag: 'auth', val: reason });
 export const permission = (reason) => ({ tag: 'permission', val: reason });
 export const notFound = (reason) => ({ tag: 'not-found', val: reason });
 export const validation = (field, reason) => ({ tag: 'validation', val: { field, reason } });
-export const fieldRemoved = (field, reason) => validation(field, `${FIELD_REMOVED_PREFIX}${reason}`);
+export const fieldRemoved = (field, reason) => ({ tag: 'field-removed', val: { field, reason } });
 export const duplicate = (id) => ({ tag: 'duplicate', val: id ?? undefined });
 export const permanent = (reason) => ({ tag: 'permanent', val: reason });
 
@@ -108,8 +105,9 @@ class Body {
  *
  * 429 `DAILY` is a daily limit, any other 429 a burst limit; 401 auth; 403
  * permission (with the missing scopes); 404 or `OBJECT_NOT_FOUND`, and a 400
- * naming invalid association ids, not found; other 400s validation naming
- * the property; 409 duplicate with the id from "Existing ID: N"; 408, 425,
+ * naming invalid association ids, not found; a 400 naming a property that
+ * does not exist (PROPERTY_DOESNT_EXIST) field-removed; other 400s
+ * validation naming the property; 409 duplicate with the id from "Existing ID: N"; 408, 425,
  * 477 and 5xx transient; the rest permanent.
  */
 export function classify(resp) {

@@ -7,7 +7,7 @@ import { KIND_CALL, KIND_CONTACT } from './fields.js';
 import { OWNED_CALL_PROPERTIES } from './mapping.js';
 
 export const NAME = 'hubspot-js';
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 /** Default for config `base-url`. */
 export const DEFAULT_BASE_URL = 'https://api.hubapi.com';
 /** The secret holding the private-app or OAuth access token. */

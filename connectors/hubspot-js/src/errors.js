@@ -1,10 +1,11 @@
-// Push failures and the classes of transport failures. Pure.
+// Push failures. Pure.
 //
 // Inside `push`, a failure is thrown as a `PushFailure` carrying the WIT
-// `push-error` (`{ tag: 'response' | 'classified', val }`); the export in
-// `connector.js` catches it and returns it as the result's error.
+// `push-error` (`{ tag: 'response' | 'classified' | 'transport', val }`);
+// the export in `connector.js` catches it and returns it as the result's
+// error.
 
-import { permanent, rateLimitedBurst, transient } from './classify.js';
+import { permanent, transient } from './classify.js';
 import { debugStr } from './text.js';
 
 /** A failed push; `pushError` is the WIT `push-error` value. */
@@ -18,6 +19,14 @@ export class PushFailure extends Error {
 /** A failure whose class the connector already knows. */
 export function classified(errorClass) {
   return new PushFailure({ tag: 'classified', val: errorClass });
+}
+
+/**
+ * A failed `http.send` (the WIT `http.error` it threw), handed to the host
+ * as it came: the host classifies transport errors for every connector.
+ */
+export function transportFailure(httpError) {
+  return new PushFailure({ tag: 'transport', val: httpError });
 }
 
 /** An error response handed to the host, which asks `classify-error`. */
@@ -38,38 +47,6 @@ export function isSuccess(status) {
   return status >= 200 && status < 300;
 }
 
-/** Words for an `http.send` error (the WIT `http.error` variant), as the Rust SDK writes them. */
-export function describeHttpError(e) {
-  switch (e?.tag) {
-    case 'denied': return `request denied: ${e.val}`;
-    case 'timeout': return `${e.val.phase} timeout after ${e.val.limitMs} ms`;
-    case 'throttled': return `held back by the host's rate limiter (${e.val.budget}) for ${e.val.waitMs} ms`;
-    case 'connect': return `connection failed: ${e.val}`;
-    case 'tls': return `tls failed: ${e.val}`;
-    case 'too-large': return `response larger than ${e.val} bytes`;
-    case 'invalid-request': return `invalid request: ${e.val}`;
-    default: return `http send failed: ${String(e?.message ?? e)}`;
-  }
-}
-
-/**
- * The error class of an `http.send` error, as the Rust SDK decides it:
- * timeouts and broken connections are transient, a request the host's rate
- * limiter held back is rate-limited (the record waits, uncounted),
- * everything else permanent.
- */
-export function httpErrorClass(e) {
-  switch (e?.tag) {
-    case 'timeout':
-    case 'connect':
-      return transient(undefined);
-    case 'throttled':
-      return rateLimitedBurst(BigInt(e.val.waitMs), `host: ${e.val.budget}`);
-    default:
-      return permanent(describeHttpError(e));
-  }
-}
-
 /** The class of a `state` error (the WIT `state.error` variant): storage may pass, a store limit will not. */
 export function stateErrorClass(e) {
   if (e?.tag === 'storage') return transient(undefined);
@@ -86,7 +63,16 @@ export function debugStateError(e) {
   return `${name}(${val})`;
 }
 
+/** A push error in a few words, for warnings: the class, the status or the transport error's kind. */
+export function describeFailure(pushError) {
+  switch (pushError.tag) {
+    case 'classified': return debugClass(pushError.val);
+    case 'response': return `response ${pushError.val.status}`;
+    default: return `transport ${pushError.val?.tag}`;
+  }
+}
+
 /** Rust-like `{:?}` of an error class, for warnings. */
-export function debugClass(c) {
+function debugClass(c) {
   return `${c.tag}(${typeof c.val === 'string' ? debugStr(c.val) : JSON.stringify(c.val, (_, v) => (typeof v === 'bigint' ? v.toString() : v))})`;
 }

@@ -5,18 +5,18 @@
 // The host object `push` uses:
 //   send(method, path, body?) -> { status, headers, body }   (throws PushFailure on a transport error)
 //   stateGet(key) -> string | null                          (throws PushFailure)
-//   stateSet(key, value), stateDelete(key)                   (throw PushFailure)
+//   stateSet(key, value), stateRemove(key)                   (throw PushFailure)
 //   annotate(key, value), warn(message), region
 
-import { send } from 'switchboard:connector/http@0.2.0';
-import { log } from 'switchboard:connector/log@0.2.0';
-import { get as configGet } from 'switchboard:connector/config@0.2.0';
-import { get as stateGet, set as stateSet, delete as stateDelete } from 'switchboard:connector/state@0.2.0';
-import { annotate } from 'switchboard:connector/audit@0.2.0';
-import { report } from 'switchboard:connector/limits@0.2.0';
+import { send } from 'switchboard:connector/http@0.3.0';
+import { log } from 'switchboard:connector/log@0.3.0';
+import { get as configGet } from 'switchboard:connector/config@0.3.0';
+import { get as stateGet, set as stateSet, remove as stateRemove } from 'switchboard:connector/state@0.3.0';
+import { annotate } from 'switchboard:connector/audit@0.3.0';
+import { report } from 'switchboard:connector/limits@0.3.0';
 
 import { DEFAULT_BASE_URL, TOKEN_SECRET } from './describe.js';
-import { classified, httpErrorClass, stateErrorClass } from './errors.js';
+import { classified, stateErrorClass, transportFailure } from './errors.js';
 import { reports } from './feedback.js';
 import { stringify } from './json.js';
 import { regionFrom } from './normalize.js';
@@ -64,7 +64,7 @@ export function sdkHost() {
           timeoutMs: undefined,
         });
       } catch (e) {
-        throw classified(httpErrorClass(payloadOf(e)));
+        throw transportFailure(payloadOf(e));
       }
       for (const r of reports(resp.headers)) report(r);
       return resp;
@@ -84,9 +84,9 @@ export function sdkHost() {
         throw stateFailure(e);
       }
     },
-    stateDelete(key) {
+    stateRemove(key) {
       try {
-        stateDelete(key);
+        stateRemove(key);
       } catch (e) {
         throw stateFailure(e);
       }

@@ -5,7 +5,7 @@
 
 import { CALL_KEY_PROPERTY, callContactAssociation, callProperties } from './api.js';
 import { classify } from './classify.js';
-import { PushFailure, debugClass, isSuccess, permanentFailure, responseFailure } from './errors.js';
+import { PushFailure, describeFailure, isSuccess, permanentFailure, responseFailure } from './errors.js';
 import { KIND_CALL, KIND_CONTACT } from './fields.js';
 import { getObject } from './json.js';
 import { CALLS, CONTACTS, contactProperties } from './mapping.js';
@@ -59,10 +59,10 @@ function pushCall(host, idempotencyKey, rec, payload) {
     host.annotate('contact', `cached contact ${contact.id} is gone; resolving again`);
     if (hints.phone !== undefined) {
       try {
-        host.stateDelete(phoneKey(hints.phone));
+        host.stateRemove(phoneKey(hints.phone));
       } catch (e) {
         if (!(e instanceof PushFailure)) throw e;
-        host.warn(`could not drop stale contact cache for ${debugStr(hints.phone)}: ${describe(e)}`);
+        host.warn(`could not drop stale contact cache for ${debugStr(hints.phone)}: ${describeFailure(e.pushError)}`);
       }
     }
     contact = resolve(host, hints, false);
@@ -74,7 +74,7 @@ function pushCall(host, idempotencyKey, rec, payload) {
   } catch (e) {
     // Only a cache: a replay upserts again and finds the same call.
     if (!(e instanceof PushFailure)) throw e;
-    host.warn(`call ${debugStr(call.id)} not cached for replays: ${describe(e)}`);
+    host.warn(`call ${debugStr(call.id)} not cached for replays: ${describeFailure(e.pushError)}`);
   }
   const callRef = ref(CALLS, call.id);
   const contactRef = ref(CONTACTS, contact.id);
@@ -90,11 +90,6 @@ function pushCall(host, idempotencyKey, rec, payload) {
   if (contact.how === How.CREATED) out.effects.push({ action: 'create', target: contactRef });
   if (call.isNew) out.effects.push({ action: 'create', target: callRef });
   return out;
-}
-
-function describe(e) {
-  const pe = e.pushError;
-  return pe.tag === 'classified' ? debugClass(pe.val) : `response ${pe.val.status}`;
 }
 
 /** The outcome of a replay: the call recorded in `state`, and its contact if the phone cache knows it. No HTTP. */

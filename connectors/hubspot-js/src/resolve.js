@@ -12,7 +12,7 @@ import {
   phoneSearch, pickByEmail, pickByPhone,
 } from './api.js';
 import { classify } from './classify.js';
-import { PushFailure, debugClass, isSuccess, permanentFailure, responseFailure } from './errors.js';
+import { PushFailure, describeFailure, isSuccess, permanentFailure, responseFailure } from './errors.js';
 import { parse } from './json.js';
 import { debugStr, strictUtf8, trim } from './text.js';
 import { CONTACT, upsert } from './upsert.js';
@@ -50,11 +50,10 @@ export function phoneKey(e164) {
   return `phone:${e164}`;
 }
 
-/** The error class of a `PushFailure` for warnings, or rethrows anything else. */
+/** A `PushFailure` in a few words for warnings, or rethrows anything else. */
 function failureText(e) {
   if (!(e instanceof PushFailure)) throw e;
-  const pe = e.pushError;
-  return pe.tag === 'classified' ? debugClass(pe.val) : `response ${pe.val.status}`;
+  return describeFailure(e.pushError);
 }
 
 /**

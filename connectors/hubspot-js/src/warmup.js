@@ -40,7 +40,7 @@ function cannedHost(region) {
     },
     stateGet: (key) => (state.has(key) ? state.get(key) : null),
     stateSet: (key, value) => state.set(key, value),
-    stateDelete: (key) => state.delete(key),
+    stateRemove: (key) => state.delete(key),
     annotate() {},
     warn() {},
   };

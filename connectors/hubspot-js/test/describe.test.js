@@ -9,7 +9,7 @@ import { reports } from '../src/feedback.js';
 test('the descriptor names the connector, the CRM and what a deployment must provide', () => {
   const d = descriptor();
   assert.equal(d.name, 'hubspot-js');
-  assert.equal(d.version, '0.1.0');
+  assert.equal(d.version, '0.2.0');
   assert.equal(d.crm, 'HubSpot');
   assert.deepEqual(d.recordKinds, ['call', 'contact']);
   assert.deepEqual(d.outboundHosts, ['https://api.hubapi.com']);

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 
-import { PushFailure, classified, httpErrorClass } from '../src/errors.js';
+import { PushFailure, transportFailure } from '../src/errors.js';
 import { mapRecord } from '../src/mapping.js';
 import { normalizeRecord } from '../src/normalize.js';
 import { push } from '../src/push.js';
@@ -75,7 +75,7 @@ export class Fake {
     const next = this.script.shift();
     assert.ok(next, `unscripted ${method} ${path}`);
     assert.equal(path, next[0], `request ${this.sent.length} went to the wrong path`);
-    if (next[1].err) throw classified(httpErrorClass(next[1].err));
+    if (next[1].err) throw transportFailure(next[1].err);
     return next[1].ok;
   }
   stateGet(key) {
@@ -84,7 +84,7 @@ export class Fake {
   stateSet(key, value) {
     this.state.set(key, value);
   }
-  stateDelete(key) {
+  stateRemove(key) {
     this.state.delete(key);
   }
   annotate(key, value) {

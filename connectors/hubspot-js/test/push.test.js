@@ -185,27 +185,27 @@ test('error responses go back to the host for classification', () => {
   assert.equal(fake.state.has(`call:${KEY}`), false);
 });
 
-test('transport failures are classified like the Rust SDK does', () => {
-  const timeout = { tag: 'timeout', val: { phase: 'tls-handshake', limitMs: 5000n } };
-  assert.deepEqual(run(new Fake().fail(CONTACT_SEARCH, timeout), callRecord()).err, {
-    tag: 'classified',
-    val: { tag: 'transient', val: undefined },
-  });
-  const connect = { tag: 'connect', val: 'connection reset' };
-  assert.deepEqual(run(new Fake().fail(CONTACT_SEARCH, connect), callRecord()).err.val, { tag: 'transient', val: undefined });
-  const denied = { tag: 'denied', val: 'host x is not in the allowlist' };
-  assert.deepEqual(run(new Fake().fail(CONTACT_SEARCH, denied), callRecord()).err.val, {
-    tag: 'permanent',
-    val: 'request denied: host x is not in the allowlist',
-  });
+test('transport failures go to the host as they came, and nothing is cached', () => {
+  const errors = [
+    { tag: 'timeout', val: { phase: 'tls-handshake', limitMs: 5000n } },
+    { tag: 'connect', val: 'connection reset' },
+    { tag: 'denied', val: 'host x is not in the allowlist' },
+    { tag: 'throttled', val: { waitMs: 700n, budget: 'ten-secondly' } },
+  ];
+  for (const e of errors) {
+    const fake = new Fake().fail(CONTACT_SEARCH, e);
+    assert.deepEqual(run(fake, callRecord()).err, { tag: 'transport', val: e });
+    assert.equal(fake.state.has(`call:${KEY}`), false);
+  }
 });
 
-test('a request the host held back is a rate limit, not a failure', () => {
-  const throttled = { tag: 'throttled', val: { waitMs: 700n, budget: 'ten-secondly' } };
-  assert.deepEqual(run(new Fake().fail(CONTACT_SEARCH, throttled), callRecord()).err, {
-    tag: 'classified',
-    val: { tag: 'rate-limited', val: { retryAfterMs: 700n, scope: 'burst', policy: 'host: ten-secondly' } },
-  });
+test('a transport failure after the call upsert is handed over too', () => {
+  const fake = new Fake()
+    .withState('phone:+16502530000', '512')
+    .answer(CALLS_UPSERT, 200, upserted('9001', true))
+    .fail(LINK_512, { tag: 'timeout', val: { phase: 'total', limitMs: 10000n } });
+  assert.deepEqual(run(fake, callRecord()).err, { tag: 'transport', val: { tag: 'timeout', val: { phase: 'total', limitMs: 10000n } } });
+  assert.equal(fake.state.has(`call:${KEY}`), false);
 });
 
 test('success without an id is a permanent error naming it', () => {

@@ -9,13 +9,9 @@ from .compat import (
     truncate_bytes,
 )
 from .model import (
-    BURST, DAILY, Auth, Duplicate, NotFound, Permanent, Permission, RateLimited, Transient,
-    Validation,
+    BURST, DAILY, Auth, Duplicate, FieldRemoved, NotFound, Permanent, Permission, RateLimited,
+    Transient, Validation,
 )
-
-#: How a `validation` reason starts when the property no longer exists in
-#: the CRM; the host dead-letters such records as `field-removed`.
-FIELD_REMOVED_PREFIX = "field-removed: "
 
 #: Longest slice of a non-JSON body quoted in a reason, in bytes.
 MAX_QUOTE = 200
@@ -139,7 +135,7 @@ def _validation(b):
         detail = None
     reason = detail if detail is not None else b.summary()
     if field and _property_is_gone(b):
-        return Validation(field, FIELD_REMOVED_PREFIX + reason)
+        return FieldRemoved(field, reason)
     return Validation(field, reason)
 
 

@@ -9,7 +9,7 @@ from .host import DEFAULT_BASE_URL, TOKEN_SECRET
 from .mapping import OWNED_CALL_PROPERTIES
 
 NAME = "hubspot-py"
-VERSION = "0.1.0"
+VERSION = "0.2.0"
 CRM = "HubSpot"
 DAY_MS = 86_400_000
 

@@ -5,9 +5,9 @@ A host has:
 
 - `send(method, path, body)`: the HubSpot answer (a `model.Response`, any
   status) to `method` on `path` below the base URL, with `body` (a JSON
-  value, or None) as JSON. Raises `transport.HttpError` when no answer came.
+  value, or None) as JSON. Raises `model.Transport` when no answer came.
 - `state_get(key)` -> str or None, `state_set(key, value)`,
-  `state_delete(key)`: the `state` store; a failure raises
+  `state_remove(key)`: the `state` store; a failure raises
   `model.Classified`.
 - `annotate(key, value)`: a note on the record's audit trail.
 - `warn(message)`: a log line.

@@ -126,6 +126,14 @@ class Validation:
 
 
 @dataclass(frozen=True)
+class FieldRemoved:
+    """The portal no longer has the property `field` (PROPERTY_DOESNT_EXIST)."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Duplicate:
     existing_id: Optional[str]
 
@@ -184,7 +192,7 @@ class PushOutcome:
 
 
 class PushError(Exception):
-    """Why `push` failed; one of the two subclasses."""
+    """Why `push` failed; one of the three subclasses."""
 
 
 class CrmError(PushError):
@@ -201,6 +209,15 @@ class Classified(PushError):
     def __init__(self, error_class):
         super().__init__(error_class)
         self.error_class = error_class
+
+
+class Transport(PushError):
+    """No answer arrived: `http.send` failed. `error` is the `http.error` as
+    received, opaque here; the host classifies it."""
+
+    def __init__(self, error):
+        super().__init__(error)
+        self.error = error
 
 
 def permanent(reason):

@@ -18,7 +18,7 @@ def call_key(idempotency_key):
 
 def push(host, idempotency_key, rec, payload):
     """Pushes a normalized, mapped record: a PushOutcome, or raises
-    model.PushError (CrmError or Classified)."""
+    model.PushError (CrmError, Classified or Transport)."""
     if rec.kind == KIND_CALL:
         return _push_call(host, idempotency_key, rec, payload)
     if rec.kind == KIND_CONTACT:
@@ -57,7 +57,7 @@ def _push_call(host, idempotency_key, rec, payload):
         host.annotate("contact", "cached contact %s is gone; resolving again" % contact.id)
         if hints.phone is not None:
             try:
-                host.state_delete(resolve.phone_key(hints.phone))
+                host.state_remove(resolve.phone_key(hints.phone))
             except Classified as e:
                 host.warn("could not drop stale contact cache for %s: %r"
                           % (debug_str(hints.phone), e.error_class))

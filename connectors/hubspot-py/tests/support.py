@@ -39,7 +39,7 @@ class Fake:
         return self
 
     def fail(self, path, error):
-        """Queues a transport failure (a transport.HttpError) for `path`."""
+        """Queues a transport failure (a model.Transport) for `path`."""
         self.script.append((path, error))
         return self
 
@@ -77,7 +77,7 @@ class Fake:
     def state_set(self, key, value):
         self.state[key] = value
 
-    def state_delete(self, key):
+    def state_remove(self, key):
         self.state.pop(key, None)
 
     def annotate(self, key, value):

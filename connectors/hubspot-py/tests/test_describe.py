@@ -10,7 +10,7 @@ from hubspot_py.describe import descriptor
 class DescribeTest(unittest.TestCase):
     def test_facts(self):
         d = descriptor()
-        self.assertEqual((d["name"], d["version"], d["crm"]), ("hubspot-py", "0.1.0", "HubSpot"))
+        self.assertEqual((d["name"], d["version"], d["crm"]), ("hubspot-py", "0.2.0", "HubSpot"))
         self.assertEqual(d["record_kinds"], ["call", "contact"])
         self.assertEqual(d["outbound_hosts"], ["https://api.hubapi.com"])
         self.assertEqual(d["config_keys"], ["base-url", "default-region"])

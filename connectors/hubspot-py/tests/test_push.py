@@ -5,13 +5,12 @@ import json
 import unittest
 
 from support import Fake, record
-from hubspot_py import api, push, transport, upsert
+from hubspot_py import api, push, upsert
 from hubspot_py.api import CALLS_UPSERT, CONTACT_SEARCH, CONTACTS, CONTACTS_UPSERT
 from hubspot_py.classify import classify
 from hubspot_py.mapping import map_record
 from hubspot_py.model import (
-    ALREADY_PRESENT, BURST, CREATED, Classified, CrmError, Duplicate, Permanent, RateLimited,
-    Transient,
+    ALREADY_PRESENT, CREATED, Classified, CrmError, Duplicate, Permanent, Transient, Transport,
 )
 from hubspot_py.normalize import normalize_record
 
@@ -202,26 +201,23 @@ class PushCallTest(unittest.TestCase):
         self.assertEqual(e.exception.response.status, 429)
         self.assertNotIn("call:" + KEY, fake.state)
 
-    def test_transport_failures_are_classified_like_the_sdk(self):
-        for err, want in (
-            (transport.timeout("tls-handshake", 5000), Transient(None)),
-            (transport.timeout("total", 30000), Transient(None)),
-            (transport.connect("reset"), Transient(None)),
-            (transport.denied("host x is not in the allowlist"),
-             Permanent("request denied: host x is not in the allowlist")),
-            (transport.too_large(4194304), Permanent("response larger than 4194304 bytes")),
-        ):
-            with self.subTest(kind=err.kind):
-                fake = Fake().fail(CONTACT_SEARCH, err)
-                with self.assertRaises(Classified) as e:
-                    run(fake, call_record())
-                self.assertEqual(e.exception.error_class, want)
-
-    def test_a_request_the_host_held_back_is_a_rate_limit_not_a_failure(self):
-        fake = Fake().fail(CONTACT_SEARCH, transport.throttled(700, "ten-secondly"))
-        with self.assertRaises(Classified) as e:
+    def test_transport_failures_go_back_to_the_host_as_they_came(self):
+        # The `http.error` is opaque to the logic: the host classifies it.
+        err = object()
+        fake = Fake().fail(CONTACT_SEARCH, Transport(err))
+        with self.assertRaises(Transport) as e:
             run(fake, call_record())
-        self.assertEqual(e.exception.error_class, RateLimited(700, BURST, "host: ten-secondly"))
+        self.assertIs(e.exception.error, err)
+        self.assertEqual(fake.paths(), [CONTACT_SEARCH])
+        self.assertEqual(fake.state, {})
+
+    def test_a_transport_failure_after_the_upsert_caches_nothing(self):
+        fake = (Fake().with_state("phone:+16502530000", "512")
+                .answer(CALLS_UPSERT, 200, upserted("9001", True))
+                .fail(LINK_512, Transport("connect")))
+        with self.assertRaises(Transport):
+            run(fake, call_record())
+        self.assertNotIn("call:" + KEY, fake.state)
 
     def test_success_without_an_id_is_a_permanent_error_naming_it(self):
         fake = Fake().with_state("phone:+16502530000", "512").answer(CALLS_UPSERT, 200, "{}")

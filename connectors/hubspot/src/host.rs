@@ -28,7 +28,7 @@ pub(crate) trait Host {
     /// Writes a `state` value.
     fn state_set(&mut self, key: &str, value: &str) -> Result<(), ErrorClass>;
     /// Removes a `state` value.
-    fn state_delete(&mut self, key: &str) -> Result<(), ErrorClass>;
+    fn state_remove(&mut self, key: &str) -> Result<(), ErrorClass>;
     /// Notes something on the record's audit trail.
     fn annotate(&mut self, key: &str, value: &str);
     /// Logs a warning.
@@ -90,8 +90,8 @@ impl Host for SdkHost {
     fn state_set(&mut self, key: &str, value: &str) -> Result<(), ErrorClass> {
         state::set_string(key, value).map_err(state_class)
     }
-    fn state_delete(&mut self, key: &str) -> Result<(), ErrorClass> {
-        state::delete(key).map(|_| ()).map_err(state_class)
+    fn state_remove(&mut self, key: &str) -> Result<(), ErrorClass> {
+        state::remove(key).map(|_| ()).map_err(state_class)
     }
     fn annotate(&mut self, key: &str, value: &str) {
         audit::annotate(key, value);

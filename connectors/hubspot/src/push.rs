@@ -66,7 +66,7 @@ fn push_call(
             &format!("cached contact {} is gone; resolving again", contact.id),
         );
         if let Some(phone) = &hints.phone
-            && let Err(e) = host.state_delete(&resolve::phone_key(phone))
+            && let Err(e) = host.state_remove(&resolve::phone_key(phone))
         {
             host.warn(&format!(
                 "could not drop stale contact cache for {phone:?}: {e:?}"

@@ -115,6 +115,7 @@ fn describe_class(class: &ErrorClass) -> String {
         ErrorClass::Permission(m) => format!("permission: {m}"),
         ErrorClass::NotFound(m) => format!("not found: {m}"),
         ErrorClass::Validation(f) => format!("validation: {}: {}", f.field, f.reason),
+        ErrorClass::FieldRemoved(f) => format!("field removed: {}: {}", f.field, f.reason),
         ErrorClass::Duplicate(id) => {
             format!("duplicate (existing {})", id.as_deref().unwrap_or("?"))
         }

@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn shows_the_pause_the_breaker_and_every_budget() {
         let lane = serde_json::json!({
-            "tenant": "acme", "deployment": "hubspot", "connector": "hubspot@0.2.0",
+            "tenant": "acme", "deployment": "hubspot", "connector": "hubspot@0.3.0",
             "pending": 12, "in_flight": 3, "concurrency": 8,
             "breaker": {"state": "open", "open_for_ms": 4000},
             "rate_limits": {"paused_for_ms": 900, "pause_reason": "the CRM said TEN_SECONDLY_ROLLING (burst)",
@@ -102,7 +102,7 @@ mod tests {
         });
         assert_eq!(
             lane_text(&lane),
-            "acme/hubspot  hubspot@0.2.0  pending=12  in-flight=3/8  breaker=open (probe in 4000 ms)\n  \
+            "acme/hubspot  hubspot@0.3.0  pending=12  in-flight=3/8  breaker=open (probe in 4000 ms)\n  \
              paused 900 ms: the CRM said TEN_SECONDLY_ROLLING (burst)\n  \
              budget ten-secondly (rolling)  used 190/190  remaining 0"
         );

@@ -6,13 +6,14 @@ use std::collections::BTreeSet;
 use crate::cases::{CaseFile, ClassExpect, FaultSpec, PushCase};
 
 /// The error classes of the contract, as case files spell them.
-pub const CLASSES: [&str; 8] = [
+pub const CLASSES: [&str; 9] = [
     "transient",
     "rate-limited",
     "auth",
     "permission",
     "not-found",
     "validation",
+    "field-removed",
     "duplicate",
     "permanent",
 ];
@@ -98,8 +99,8 @@ fn class(e: &ClassExpect) -> Result<(), String> {
     if e.retry_after_ms.is_some() && !matches!(e.class.as_str(), "transient" | "rate-limited") {
         return Err("expect.retry_after_ms: only `transient` and `rate-limited` have one".into());
     }
-    if e.field.is_some() && e.class != "validation" {
-        return Err("expect.field: only `validation` names a field".into());
+    if e.field.is_some() && !matches!(e.class.as_str(), "validation" | "field-removed") {
+        return Err("expect.field: only `validation` and `field-removed` name a field".into());
     }
     if e.existing_id.is_some() && e.class != "duplicate" {
         return Err("expect.existing_id: only `duplicate` carries an id".into());

@@ -94,7 +94,7 @@ pub struct ClassifyCase {
 #[serde(deny_unknown_fields)]
 pub struct ClassExpect {
     /// `transient`, `rate-limited`, `auth`, `permission`, `not-found`, `validation`,
-    /// `duplicate` or `permanent`.
+    /// `field-removed`, `duplicate` or `permanent`.
     pub class: String,
     /// For `rate-limited`: `burst` or `daily`.
     #[serde(default)]
@@ -102,7 +102,7 @@ pub struct ClassExpect {
     /// For `transient` and `rate-limited`: the retry-after the CRM gave, in ms.
     #[serde(default)]
     pub retry_after_ms: Option<u64>,
-    /// For `validation`: the field at fault.
+    /// For `validation` and `field-removed`: the field at fault.
     #[serde(default)]
     pub field: Option<String>,
     /// For `duplicate`: the existing object's id.

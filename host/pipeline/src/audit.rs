@@ -15,7 +15,7 @@ pub struct AuditEvent {
     pub tenant: String,
     /// The deployment (queue) name.
     pub deployment: String,
-    /// The connector's name and version, `hubspot@0.2.0`.
+    /// The connector's name and version, `hubspot@0.3.0`.
     pub connector: String,
     /// The caller's record id.
     pub record_id: String,

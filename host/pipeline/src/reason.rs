@@ -7,9 +7,6 @@ use switchboard_runtime::{AttemptResult, GuestFault, Stage};
 pub const VALIDATION: &str = "validation";
 /// The CRM no longer has a field the record maps to (its property was deleted).
 pub const FIELD_REMOVED: &str = "field-removed";
-/// How a connector's `validation` reason starts when the field no longer exists (the SDK's
-/// `errors::field_removed`; docs/contract.md).
-pub const FIELD_REMOVED_PREFIX: &str = "field-removed: ";
 /// The target or a referenced object does not exist or was deleted.
 pub const NOT_FOUND: &str = "not-found";
 /// Authenticated but not allowed.
@@ -57,13 +54,14 @@ pub fn of(result: &AttemptResult) -> (&'static str, String) {
             (VALIDATION, format!("{step} refused: {}", fields.join("; ")))
         }
         AttemptResult::Failed(class) => match class {
-            ErrorClass::Validation(e) => match e.reason.strip_prefix(FIELD_REMOVED_PREFIX) {
-                Some(why) => (
-                    FIELD_REMOVED,
-                    format!("field {:?} no longer exists in the CRM: {why}", e.field),
+            ErrorClass::Validation(e) => (VALIDATION, format!("field {:?}: {}", e.field, e.reason)),
+            ErrorClass::FieldRemoved(e) => (
+                FIELD_REMOVED,
+                format!(
+                    "field {:?} no longer exists in the CRM: {}",
+                    e.field, e.reason
                 ),
-                None => (VALIDATION, format!("field {:?}: {}", e.field, e.reason)),
-            },
+            ),
             ErrorClass::NotFound(why) => (NOT_FOUND, why.clone()),
             ErrorClass::Permission(why) => (PERMISSION, why.clone()),
             ErrorClass::Auth(why) => (AUTH, why.clone()),
@@ -102,19 +100,21 @@ mod tests {
     use super::*;
     use switchboard_runtime::types::FieldError;
 
-    fn failed_validation(reason: &str) -> AttemptResult {
-        AttemptResult::Failed(ErrorClass::Validation(FieldError {
+    fn field_error(reason: &str) -> FieldError {
+        FieldError {
             field: "hs_call_title".into(),
             reason: reason.into(),
-        }))
+        }
     }
 
     #[test]
     fn a_removed_field_has_its_own_tag() {
-        let (tag, words) = of(&failed_validation("field-removed: Property does not exist"));
+        let removed = ErrorClass::FieldRemoved(field_error("Property does not exist"));
+        let (tag, words) = of(&AttemptResult::Failed(removed));
         assert_eq!(tag, FIELD_REMOVED);
         assert!(words.contains("hs_call_title") && words.contains("no longer exists"));
-        assert_eq!(of(&failed_validation("must be a number")).0, VALIDATION);
+        let refused = ErrorClass::Validation(field_error("must be a number"));
+        assert_eq!(of(&AttemptResult::Failed(refused)).0, VALIDATION);
         assert!(ALL.contains(&FIELD_REMOVED));
     }
 }

@@ -230,6 +230,9 @@ pub async fn attempt(
         Ok::<_, GuestFault>(match inst.push(ctx, normalized, payload).await? {
             Ok(outcome) => AttemptResult::Delivered(outcome),
             Err(PushError::Classified(class)) => AttemptResult::Failed(class),
+            Err(PushError::Transport(error)) => {
+                AttemptResult::Failed(crate::transport::classify(&error))
+            }
             Err(PushError::Response(resp)) => {
                 out.response = Some(excerpt(&resp));
                 AttemptResult::Failed(inst.classify_error(&resp).await?)

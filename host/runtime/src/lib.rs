@@ -1,6 +1,6 @@
 //! The Switchboard connector runtime.
 //!
-//! Loads connector components built against `wit/` (`switchboard:connector@0.2.0`),
+//! Loads connector components built against `wit/` (`switchboard:connector@0.3.0`),
 //! checks them at load, pre-initializes and compiles them once (cached on
 //! disk by content hash), and runs each unit of work in a fresh pooled
 //! instance with a memory cap and a guest time budget. Host capabilities
@@ -40,6 +40,7 @@ mod observed;
 mod prepare;
 mod record_json;
 mod runtime;
+mod transport;
 pub mod types;
 
 pub use backoff::RetryPolicy;

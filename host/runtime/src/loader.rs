@@ -15,11 +15,11 @@ use crate::runtime::RuntimeInner;
 use crate::types::Descriptor;
 
 /// The contract package this host implements.
-pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.2.0";
+pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.3.0";
 /// The version suffix every contract import and export carries.
-const CONTRACT_VERSION_SUFFIX: &str = "@0.2.0";
+const CONTRACT_VERSION_SUFFIX: &str = "@0.3.0";
 /// The export every connector must have.
-pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.2.0";
+pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.3.0";
 /// The pre-initialization export.
 pub const PREPARE_EXPORT: &str = "prepare";
 

@@ -4,13 +4,13 @@
 //! stable names so callers never touch generated modules.
 
 pub use crate::bindings::types::{
-    CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, LimitScope, Payload,
-    PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record, RequestCost,
-    Value,
+    CrmRef, CrmResponse, Descriptor, Effect, ErrorClass, Field, FieldError, HttpError, LimitScope,
+    Payload, PushContext, PushError, PushOutcome, PushStatus, RateLimit, RateLimited, Record,
+    RequestCost, Value,
 };
 
 /// The class's name as the contract spells it: `transient`, `rate-limited`, `auth`,
-/// `permission`, `not-found`, `validation`, `duplicate` or `permanent`.
+/// `permission`, `not-found`, `validation`, `field-removed`, `duplicate` or `permanent`.
 pub fn class_name(class: &ErrorClass) -> &'static str {
     match class {
         ErrorClass::Transient(_) => "transient",
@@ -19,6 +19,7 @@ pub fn class_name(class: &ErrorClass) -> &'static str {
         ErrorClass::Permission(_) => "permission",
         ErrorClass::NotFound(_) => "not-found",
         ErrorClass::Validation(_) => "validation",
+        ErrorClass::FieldRemoved(_) => "field-removed",
         ErrorClass::Duplicate(_) => "duplicate",
         ErrorClass::Permanent(_) => "permanent",
     }

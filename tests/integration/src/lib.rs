@@ -175,7 +175,7 @@ pub fn hubspot_manifest(base_url: &str, secret_file: &str, region: Option<&str>)
         r#"
 [connector]
 name = "hubspot"
-version = "^0.2"
+version = "^0.3"
 
 [limits]
 memory_mb = 64

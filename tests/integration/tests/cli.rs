@@ -318,7 +318,7 @@ async fn inspect_prints_descriptor_imports_and_exports() {
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let out = &run.stdout;
     assert!(
-        out.starts_with("connector     hubspot 0.2.0 (HubSpot)\n"),
+        out.starts_with("connector     hubspot 0.3.0 (HubSpot)\n"),
         "{out}"
     );
     assert!(out.contains("\nsecrets       hubspot-token\n"), "{out}");
@@ -327,15 +327,15 @@ async fn inspect_prints_descriptor_imports_and_exports() {
         "{out}"
     );
     assert!(
-        section(out, "exports").contains(&"switchboard:connector/guest@0.2.0"),
+        section(out, "exports").contains(&"switchboard:connector/guest@0.3.0"),
         "{out}"
     );
     assert!(
-        section(out, "imports").contains(&"switchboard:connector/http@0.2.0"),
+        section(out, "imports").contains(&"switchboard:connector/http@0.3.0"),
         "{out}"
     );
     assert!(
-        section(out, "imports").contains(&"switchboard:connector/limits@0.2.0"),
+        section(out, "imports").contains(&"switchboard:connector/limits@0.3.0"),
         "{out}"
     );
     assert!(
@@ -356,8 +356,8 @@ async fn inspect_prints_descriptor_imports_and_exports() {
             .as_array()
             .is_some_and(|a| a.iter().any(|v| v == item))
     };
-    assert!(has("exports", "switchboard:connector/guest@0.2.0"), "{doc}");
-    assert!(has("imports", "switchboard:connector/http@0.2.0"), "{doc}");
+    assert!(has("exports", "switchboard:connector/guest@0.3.0"), "{doc}");
+    assert!(has("imports", "switchboard:connector/http@0.3.0"), "{doc}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -468,7 +468,7 @@ kinds = ["call"]
     let status = run_op(&["status"]).await.ok();
     let first = status.stdout.lines().next().unwrap_or_default();
     assert!(
-        first.starts_with("acme/hubspot  hubspot@0.2.0  pending=0  in-flight=0/")
+        first.starts_with("acme/hubspot  hubspot@0.3.0  pending=0  in-flight=0/")
             && first.ends_with("breaker=closed"),
         "{}",
         status.stdout

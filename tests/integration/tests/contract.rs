@@ -172,7 +172,7 @@ async fn describe_reports_name_kinds_hosts_secrets_and_limits() {
         .expect("describe");
 
     assert_eq!(d.name, "hubspot");
-    assert_eq!(d.version, "0.2.0");
+    assert_eq!(d.version, "0.3.0");
     assert_eq!(d.crm, "HubSpot");
     assert_eq!(d.record_kinds, ["call", "contact"]);
     assert_eq!(d.outbound_hosts, ["https://api.hubapi.com"]);
@@ -615,15 +615,14 @@ async fn classify_error_reads_hubspots_real_bodies() {
         ErrorClass::NotFound("OBJECT_NOT_FOUND: resource not found".into())
     );
 
-    // 400, a property that no longer exists (a `field-removed: ` validation): the v1
+    // 400, a property that no longer exists (`field-removed`): the v1
     // capture's message list...
     let body = format!(
         r#"{{"status":"error","message":"Property values were not valid: [{{\"isValid\":false,\"message\":\"Property \\\"hs_call_title\\\" does not exist\",\"error\":\"PROPERTY_DOESNT_EXIST\",\"name\":\"hs_call_title\"}}]",{corr},"category":"VALIDATION_ERROR"}}"#
     );
     match classify(&dep, &response(400, &[], &body)).await {
-        ErrorClass::Validation(f) => {
+        ErrorClass::FieldRemoved(f) => {
             assert_eq!(f.field, "hs_call_title");
-            assert!(f.reason.starts_with("field-removed: "), "{}", f.reason);
             assert!(f.reason.contains("does not exist"), "{}", f.reason);
         }
         other => panic!("400 v1: {other:?}"),
@@ -634,9 +633,9 @@ async fn classify_error_reads_hubspots_real_bodies() {
     );
     assert_eq!(
         classify(&dep, &response(400, &[], &body)).await,
-        ErrorClass::Validation(FieldError {
+        ErrorClass::FieldRemoved(FieldError {
             field: "hs_call_body".into(),
-            reason: r#"field-removed: Property "hs_call_body" does not exist"#.into(),
+            reason: r#"Property "hs_call_body" does not exist"#.into(),
         })
     );
 

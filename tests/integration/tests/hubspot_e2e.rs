@@ -420,21 +420,17 @@ async fn daily_limit_is_a_daily_rate_limit() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn removed_property_is_a_validation_error_naming_it() {
+async fn removed_property_is_field_removed_naming_it() {
     let sim = Simulator::start(sim_config()).await.expect("sim");
     sim.remove_property("calls", "hs_call_title");
     let host = TestHost::new();
     let dep = deploy(&host, &sim, "acme", TOKEN).await;
     let report = push(&dep, &call("call-1", "+44 7911 123456"), 3).await;
     match class(&report) {
-        ErrorClass::Validation(f) => assert_eq!(f.field, "hs_call_title"),
+        ErrorClass::FieldRemoved(f) => assert_eq!(f.field, "hs_call_title"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(
-        report.attempts.len(),
-        1,
-        "validation errors are not retried"
-    );
+    assert_eq!(report.attempts.len(), 1, "a removed field is not retried");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -60,7 +60,7 @@ async fn refuses_a_component_of_another_world() {
     let p = write(host.dir.path(), "empty.wasm", &wat("(component)"));
     let e = load_err(&host, &p).await;
     assert!(
-        matches!(e, LoadError::MissingExport { ref missing, .. } if missing == "switchboard:connector/guest@0.2.0"),
+        matches!(e, LoadError::MissingExport { ref missing, .. } if missing == "switchboard:connector/guest@0.3.0"),
         "{e}"
     );
 }
@@ -68,7 +68,7 @@ async fn refuses_a_component_of_another_world() {
 #[tokio::test]
 async fn refuses_an_older_or_newer_contract_version_naming_both() {
     let host = TestHost::new();
-    for version in ["0.1.0", "0.3.0"] {
+    for version in ["0.2.0", "0.4.0"] {
         let component = format!(
             r#"(component
             (core module $m (func (export "f")))
@@ -88,7 +88,7 @@ async fn refuses_an_older_or_newer_contract_version_naming_both() {
         assert!(matches!(e, LoadError::WrongVersion { .. }), "{text}");
         assert!(
             text.contains(&format!("switchboard:connector@{version}"))
-                && text.contains("switchboard:connector@0.2.0"),
+                && text.contains("switchboard:connector@0.3.0"),
             "{text}"
         );
     }
@@ -103,7 +103,7 @@ async fn refuses_a_component_with_wrong_export_types() {
         (core instance $i (instantiate $m))
         (func $f (param "x" u32) (canon lift (core func $i "f")))
         (instance $guest (export "describe" (func $f)))
-        (export "switchboard:connector/guest@0.2.0" (instance $guest))
+        (export "switchboard:connector/guest@0.3.0" (instance $guest))
         (core module $p (func (export "p")))
         (core instance $pi (instantiate $p))
         (func $prep (canon lift (core func $pi "p")))

@@ -102,7 +102,7 @@ impl Host for Fake {
         self.state.insert(key.into(), value.into());
         Ok(())
     }
-    fn state_delete(&mut self, key: &str) -> Result<(), ErrorClass> {
+    fn state_remove(&mut self, key: &str) -> Result<(), ErrorClass> {
         self.state.remove(key);
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! `push` of calls against the scripted fake host.
 
 use serde_json::json;
-use switchboard_sdk::http::HttpError;
+use switchboard_sdk::http::{HttpError, TransportError};
 use switchboard_sdk::prelude::*;
 
 use super::fake::Fake;
@@ -329,31 +329,24 @@ fn error_responses_go_back_to_the_host_for_classification() {
 }
 
 #[test]
-fn transport_failures_are_classified_by_the_sdk() {
+fn transport_failures_go_back_to_the_host_as_they_came() {
     let timeout = HttpError::Timeout {
         phase: switchboard_sdk::http::TimeoutPhase::TlsHandshake,
         limit_ms: 5000,
     };
     let mut fake = Fake::new().fail(CONTACT_SEARCH, timeout);
-    assert!(matches!(
-        run(&mut fake, call_record()),
-        Err(PushError::Classified(ErrorClass::Transient(None)))
-    ));
-}
-
-#[test]
-fn a_request_the_host_held_back_is_a_rate_limit_not_a_failure() {
+    match run(&mut fake, call_record()) {
+        Err(PushError::Transport(TransportError::Timeout(t))) => assert_eq!(t.limit_ms, 5000),
+        other => panic!("{other:?}"),
+    }
     let throttled = HttpError::Throttled {
         wait_ms: 700,
         budget: "ten-secondly".into(),
     };
     let mut fake = Fake::new().fail(CONTACT_SEARCH, throttled);
     match run(&mut fake, call_record()) {
-        Err(PushError::Classified(ErrorClass::RateLimited(r))) => {
-            assert_eq!(r.retry_after_ms, Some(700));
-            assert_eq!(r.policy, "host: ten-secondly");
-        }
-        other => panic!("expected rate-limited, got {other:?}"),
+        Err(PushError::Transport(TransportError::Throttled(t))) => assert_eq!(t.wait_ms, 700),
+        other => panic!("{other:?}"),
     }
 }
 

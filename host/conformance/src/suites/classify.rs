@@ -92,7 +92,7 @@ fn details(
         | ErrorClass::Permission(s)
         | ErrorClass::NotFound(s)
         | ErrorClass::Permanent(s) => (None, None, None, None, s.clone()),
-        ErrorClass::Validation(fe) => {
+        ErrorClass::Validation(fe) | ErrorClass::FieldRemoved(fe) => {
             (None, None, Some(fe.field.as_str()), None, fe.reason.clone())
         }
         ErrorClass::Duplicate(id) => (None, None, None, id.as_deref(), String::new()),

@@ -23,8 +23,8 @@ impl Host for HostState {
         })
     }
 
-    fn delete(&mut self, key: String) -> wasmtime::Result<Result<bool, Error>> {
-        self.observed.call("state.delete");
+    fn remove(&mut self, key: String) -> wasmtime::Result<Result<bool, Error>> {
+        self.observed.call("state.remove");
         Ok(match self.ctx.as_deref() {
             Some(ctx) => ctx.state.delete(&key).map_err(to_wit),
             None => Err(Error::Storage(NOT_DURING_PREPARE.into())),
