@@ -20,6 +20,8 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
     if args.json {
         let doc = serde_json::json!({
             "descriptor": d,
+            "contract": loaded.contract().package(),
+            "contract_deprecated": loaded.contract().is_deprecated(),
             "content_hash": loaded.content_hash(),
             "imports": loaded.imports(),
             "exports": loaded.exports(),
@@ -30,6 +32,16 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
     }
     println!("connector     {} {} ({})", d.name, d.version, d.crm);
     println!("sha256        {}", loaded.content_hash());
+    let contract = loaded.contract();
+    let note = if contract.is_deprecated() {
+        format!(
+            " (deprecated: rebuild against {})",
+            switchboard_runtime::CONTRACT_PACKAGE
+        )
+    } else {
+        String::new()
+    };
+    println!("contract      {}{note}", contract.package());
     println!("record kinds  {}", d.record_kinds.join(", "));
     println!("hosts         {}", d.outbound_hosts.join(", "));
     println!("config keys   {}", d.config_keys.join(", "));

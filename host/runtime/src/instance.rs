@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::Store;
 
-use crate::bindings::{Connector, ConnectorPre};
+use crate::contract::{Bindings, Pre};
 use crate::error::GuestFault;
 use crate::host_state::HostState;
 use crate::journal::{Journal, truncate};
@@ -25,7 +25,7 @@ const MAX_TRAP_TEXT: usize = 2048;
 /// A live connector instance for one unit of work.
 pub struct ConnectorInstance {
     store: Store<HostState>,
-    bindings: Connector,
+    bindings: Bindings,
     deadline: Instant,
     wall_timeout: Duration,
 }
@@ -33,13 +33,13 @@ pub struct ConnectorInstance {
 impl ConnectorInstance {
     /// Instantiates `pre` in a fresh store holding `state`.
     pub(crate) async fn new(
-        pre: &ConnectorPre<HostState>,
+        pre: &Pre,
         state: HostState,
         limits: GuestLimits,
     ) -> Result<Self, GuestFault> {
         let mut store = new_store(pre.engine(), state);
         let bindings = pre
-            .instantiate_async(&mut store)
+            .instantiate(&mut store)
             .await
             .map_err(|e| fault_from(&e, "instantiate"))?;
         Ok(Self {
@@ -52,8 +52,7 @@ impl ConnectorInstance {
 
     /// Calls `describe`.
     pub async fn describe(&mut self) -> Result<Descriptor, GuestFault> {
-        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
-        let fut = guest.call_describe(store);
+        let fut = self.bindings.describe(&mut self.store);
         run(self.deadline, self.wall_timeout, fut).await
     }
 
@@ -62,8 +61,7 @@ impl ConnectorInstance {
         &mut self,
         rec: &Record,
     ) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
-        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
-        let fut = guest.call_normalize(store, rec);
+        let fut = self.bindings.normalize(&mut self.store, rec);
         run(self.deadline, self.wall_timeout, fut).await
     }
 
@@ -72,8 +70,7 @@ impl ConnectorInstance {
         &mut self,
         rec: &Record,
     ) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
-        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
-        let fut = guest.call_map_fields(store, rec);
+        let fut = self.bindings.map_fields(&mut self.store, rec);
         run(self.deadline, self.wall_timeout, fut).await
     }
 
@@ -84,8 +81,7 @@ impl ConnectorInstance {
         rec: &Record,
         payload: &Payload,
     ) -> Result<Result<PushOutcome, PushError>, GuestFault> {
-        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
-        let fut = guest.call_push(store, ctx, rec, payload);
+        let fut = self.bindings.push(&mut self.store, ctx, rec, payload);
         run(self.deadline, self.wall_timeout, fut).await
     }
 
@@ -94,8 +90,7 @@ impl ConnectorInstance {
         &mut self,
         response: &CrmResponse,
     ) -> Result<ErrorClass, GuestFault> {
-        let (guest, store) = (self.bindings.switchboard_connector_guest(), &mut self.store);
-        let fut = guest.call_classify_error(store, response);
+        let fut = self.bindings.classify_error(&mut self.store, response);
         run(self.deadline, self.wall_timeout, fut).await
     }
 

@@ -1,6 +1,7 @@
 //! The Switchboard connector runtime.
 //!
-//! Loads connector components built against `wit/` (`switchboard:connector@0.3.0`),
+//! Loads connector components built against `wit/` (`switchboard:connector@0.3.0`, and
+//! the deprecated 0.2.0 through [`ContractVersion`]'s adapter),
 //! checks them at load, pre-initializes and compiles them once (cached on
 //! disk by content hash), and runs each unit of work in a fresh pooled
 //! instance with a memory cap and a guest time budget. Host capabilities
@@ -26,6 +27,7 @@ mod bindings;
 mod budgets;
 mod cache;
 mod caps;
+mod contract;
 mod deliver;
 mod deployment;
 mod engine;
@@ -42,8 +44,10 @@ mod record_json;
 mod runtime;
 mod transport;
 pub mod types;
+mod v0_2;
 
 pub use backoff::RetryPolicy;
+pub use contract::ContractVersion;
 pub use deliver::{
     Attempt, AttemptOutput, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt,
     deliver, delivered, is_delivered,

@@ -7,6 +7,7 @@ use wasmtime::Engine;
 use wasmtime::component::Component;
 
 use crate::bindings::ConnectorPre;
+use crate::contract::{ContractVersion, Pre};
 use crate::error::LoadError;
 use crate::host_state::{HostState, WorkUnit};
 use crate::instance::ConnectorInstance;
@@ -14,12 +15,12 @@ use crate::limits::GuestLimits;
 use crate::runtime::RuntimeInner;
 use crate::types::Descriptor;
 
-/// The contract package this host implements.
+/// The current contract package (older ones: [`ContractVersion::SUPPORTED`]).
 pub const CONTRACT_PACKAGE: &str = "switchboard:connector@0.3.0";
-/// The version suffix every contract import and export carries.
-const CONTRACT_VERSION_SUFFIX: &str = "@0.3.0";
-/// The export every connector must have.
+/// The export every connector of the current contract has.
 pub const GUEST_EXPORT: &str = "switchboard:connector/guest@0.3.0";
+/// What every contract import and export name starts with.
+const CONTRACT_PREFIX: &str = "switchboard:connector/";
 /// The pre-initialization export.
 pub const PREPARE_EXPORT: &str = "prepare";
 
@@ -27,7 +28,8 @@ pub const PREPARE_EXPORT: &str = "prepare";
 /// pre-initialized and ready to instantiate.
 #[derive(Clone)]
 pub struct LoadedConnector {
-    pub(crate) pre: ConnectorPre<HostState>,
+    pub(crate) pre: Pre,
+    pub(crate) contract: ContractVersion,
     pub(crate) descriptor: Descriptor,
     pub(crate) content_hash: String,
     pub(crate) imports: Vec<String>,
@@ -39,6 +41,10 @@ impl LoadedConnector {
     /// What the connector's `describe` returned.
     pub fn descriptor(&self) -> &Descriptor {
         &self.descriptor
+    }
+    /// The contract version the component was built against.
+    pub fn contract(&self) -> ContractVersion {
+        self.contract
     }
     /// SHA-256 of the `.wasm` file, hex.
     pub fn content_hash(&self) -> &str {
@@ -100,19 +106,18 @@ pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnect
             (component, false)
         }
     };
-    check_world(&rt.engine, path, &component)?;
-
-    let instance_pre =
-        rt.linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::WorldMismatch {
-                path: err_path(),
-                reason: format!("{e:#}"),
-            })?;
-    let pre = ConnectorPre::new(instance_pre).map_err(|e| LoadError::WorldMismatch {
+    let contract = check_world(&rt.engine, path, &component)?;
+    let pre = instance_pre(rt, &component, contract).map_err(|e| LoadError::WorldMismatch {
         path: err_path(),
         reason: format!("{e:#}"),
     })?;
+    if contract.is_deprecated() {
+        tracing::warn!(
+            path = %path.display(),
+            "connector built against the deprecated {}; rebuild it against {CONTRACT_PACKAGE}",
+            contract.package()
+        );
+    }
 
     let state = HostState::new(
         LOAD_LIMITS.memory_bytes,
@@ -136,11 +141,25 @@ pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnect
     let ty = component.component_type();
     Ok(LoadedConnector {
         pre,
+        contract,
         descriptor,
         content_hash,
         imports: ty.imports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
         exports: ty.exports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
         from_cache,
+    })
+}
+
+/// Links the component against the bindings of its contract version.
+fn instance_pre(
+    rt: &RuntimeInner,
+    component: &Component,
+    contract: ContractVersion,
+) -> wasmtime::Result<Pre> {
+    let instance_pre = rt.linker.instantiate_pre(component)?;
+    Ok(match contract {
+        ContractVersion::V0_3 => Pre::V0_3(ConnectorPre::new(instance_pre)?),
+        ContractVersion::V0_2 => Pre::V0_2(crate::v0_2::ConnectorPre::new(instance_pre)?),
     })
 }
 
@@ -160,25 +179,54 @@ fn check_kind(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
 }
 
 /// Checks exports and contract versions by name, so the error says exactly
-/// what is wrong before any type-level matching.
-fn check_world(engine: &Engine, path: &Path, component: &Component) -> Result<(), LoadError> {
+/// what is wrong before any type-level matching; returns the component's version.
+///
+/// Every contract name must carry one version the host loads. A component
+/// with no contract name at all is judged against the current version.
+fn check_world(
+    engine: &Engine,
+    path: &Path,
+    component: &Component,
+) -> Result<ContractVersion, LoadError> {
     let ty = component.component_type();
     let names: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_string()).collect();
     let imports: Vec<String> = ty.imports(engine).map(|(n, _)| n.to_string()).collect();
 
-    let foreign_version = names
-        .iter()
-        .chain(imports.iter())
-        .find(|n| n.starts_with("switchboard:connector/") && !n.ends_with(CONTRACT_VERSION_SUFFIX));
-    if let Some(found) = foreign_version {
+    let wrong_version = |found: &str| {
         let version = found.rsplit_once('@').map_or("no version", |(_, v)| v);
-        return Err(LoadError::WrongVersion {
+        LoadError::WrongVersion {
             path: path.to_path_buf(),
             found: format!("switchboard:connector@{version} ({found})"),
-            supported: CONTRACT_PACKAGE.to_string(),
-        });
+            supported: supported_packages(),
+        }
+    };
+    let mut contract = None;
+    for name in names.iter().chain(imports.iter()) {
+        let Some(rest) = name.strip_prefix(CONTRACT_PREFIX) else {
+            continue;
+        };
+        let number = rest.rsplit_once('@').map(|(_, v)| v);
+        let Some(version) = number.and_then(ContractVersion::from_number) else {
+            return Err(wrong_version(name));
+        };
+        match contract {
+            None => contract = Some(version),
+            Some(first) if first != version => {
+                return Err(LoadError::WrongVersion {
+                    path: path.to_path_buf(),
+                    found: format!(
+                        "both {} and {} ({name}): one component must use one version",
+                        first.package(),
+                        version.package()
+                    ),
+                    supported: supported_packages(),
+                });
+            }
+            Some(_) => {}
+        }
     }
-    for required in [GUEST_EXPORT, PREPARE_EXPORT] {
+    let contract = contract.unwrap_or(ContractVersion::V0_3);
+    for required in [contract.guest_export(), PREPARE_EXPORT] {
         if !names.iter().any(|n| n == required) {
             return Err(LoadError::MissingExport {
                 path: path.to_path_buf(),
@@ -187,7 +235,16 @@ fn check_world(engine: &Engine, path: &Path, component: &Component) -> Result<()
             });
         }
     }
-    Ok(())
+    Ok(contract)
+}
+
+/// The packages the host loads, for error messages: `a or b`.
+fn supported_packages() -> String {
+    let all: Vec<&str> = ContractVersion::SUPPORTED
+        .iter()
+        .map(|v| v.package())
+        .collect();
+    all.join(" or ")
 }
 
 /// Rejects descriptors no deployment could use.

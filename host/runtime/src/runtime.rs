@@ -60,6 +60,10 @@ impl Runtime {
             .map_err(|e| anyhow::anyhow!("adding WASI to the linker: {e}"))?;
         Connector::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(|e| anyhow::anyhow!("adding the connector imports to the linker: {e}"))?;
+        crate::v0_2::Connector::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |s| s)
+            .map_err(|e| {
+                anyhow::anyhow!("adding the 0.2.0 connector imports to the linker: {e}")
+            })?;
         let cache = CompileCache::new(&options.cache_dir, &engine).map_err(|e| {
             anyhow::anyhow!(
                 "opening compile cache {:?}: {e}",
@@ -79,8 +83,8 @@ impl Runtime {
         })
     }
 
-    /// Loads the connector at `path`: checks it is a component of the
-    /// `switchboard:connector@0.1.0` world, pre-initializes and compiles it
+    /// Loads the connector at `path`: checks it is a component of a
+    /// `switchboard:connector` world the host supports ([`crate::ContractVersion`]), pre-initializes and compiles it
     /// (or takes it from the compile cache), and calls `describe`.
     pub async fn load(&self, path: &Path) -> Result<LoadedConnector, LoadError> {
         crate::loader::load(&self.inner, path).await

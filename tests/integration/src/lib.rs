@@ -168,14 +168,25 @@ pub fn wat_bytes(text: &str) -> Vec<u8> {
 /// `secret_file` (relative to the manifest) and `default-region` set when
 /// given.
 pub fn hubspot_manifest(base_url: &str, secret_file: &str, region: Option<&str>) -> String {
+    sim_manifest(("hubspot", "^0.3"), base_url, secret_file, region)
+}
+
+/// [`hubspot_manifest`] for any connector `(name, version requirement)` that takes a
+/// `hubspot-token` secret and a `base-url`.
+pub fn sim_manifest(
+    (name, version): (&str, &str),
+    base_url: &str,
+    secret_file: &str,
+    region: Option<&str>,
+) -> String {
     let region = region
         .map(|r| format!("default-region = {r:?}"))
         .unwrap_or_default();
     format!(
         r#"
 [connector]
-name = "hubspot"
-version = "^0.3"
+name = "{name}"
+version = "{version}"
 
 [limits]
 memory_mb = 64

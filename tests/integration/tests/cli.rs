@@ -323,6 +323,10 @@ async fn inspect_prints_descriptor_imports_and_exports() {
     );
     assert!(out.contains("\nsecrets       hubspot-token\n"), "{out}");
     assert!(
+        out.contains("\ncontract      switchboard:connector@0.3.0\n"),
+        "{out}"
+    );
+    assert!(
         out.contains("\nconfig keys   base-url, default-region\n"),
         "{out}"
     );
@@ -358,6 +362,32 @@ async fn inspect_prints_descriptor_imports_and_exports() {
     };
     assert!(has("exports", "switchboard:connector/guest@0.3.0"), "{doc}");
     assert!(has("imports", "switchboard:connector/http@0.3.0"), "{doc}");
+    assert_eq!(doc["contract"], "switchboard:connector@0.3.0");
+    assert_eq!(doc["contract_deprecated"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inspect_says_when_a_connector_uses_a_deprecated_contract() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wasm = switchboard_tests::guest_wasm("legacy_contacts");
+    let run = switchboard(
+        dir.path(),
+        vec!["inspect".into(), wasm.display().to_string()],
+    )
+    .await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "\ncontract      switchboard:connector@0.2.0 (deprecated: rebuild against switchboard:connector@0.3.0)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        section(&run.stdout, "imports").contains(&"switchboard:connector/state@0.2.0"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -66,9 +66,9 @@ async fn refuses_a_component_of_another_world() {
 }
 
 #[tokio::test]
-async fn refuses_an_older_or_newer_contract_version_naming_both() {
+async fn refuses_an_unsupported_contract_version_naming_the_supported_ones() {
     let host = TestHost::new();
-    for version in ["0.2.0", "0.4.0"] {
+    for version in ["0.1.0", "0.4.0"] {
         let component = format!(
             r#"(component
             (core module $m (func (export "f")))
@@ -88,10 +88,32 @@ async fn refuses_an_older_or_newer_contract_version_naming_both() {
         assert!(matches!(e, LoadError::WrongVersion { .. }), "{text}");
         assert!(
             text.contains(&format!("switchboard:connector@{version}"))
-                && text.contains("switchboard:connector@0.3.0"),
+                && text.contains("switchboard:connector@0.3.0 or switchboard:connector@0.2.0"),
             "{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn refuses_a_component_mixing_two_contract_versions() {
+    let host = TestHost::new();
+    let component = r#"(component
+        (import "switchboard:connector/log@0.2.0" (instance))
+        (core module $m (func (export "f")))
+        (core instance $i (instantiate $m))
+        (func $f (canon lift (core func $i "f")))
+        (instance $guest (export "describe" (func $f)))
+        (export "switchboard:connector/guest@0.3.0" (instance $guest))
+    )"#;
+    let p = write(host.dir.path(), "mixed.wasm", &wat(component));
+    let e = load_err(&host, &p).await;
+    let text = e.to_string();
+    assert!(matches!(e, LoadError::WrongVersion { .. }), "{text}");
+    assert!(
+        text.contains("both switchboard:connector@0.3.0 and switchboard:connector@0.2.0")
+            && text.contains("switchboard:connector/log@0.2.0"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
