@@ -80,7 +80,7 @@ def _config_region():
 
 def _bug(export, log_it=True):
     """A connector bug as a reason, logged with its traceback: an uncaught
-    exception would trap the instance, and the host drops guest stderr."""
+    exception would trap the instance, a fault the host does not retry."""
     tb = traceback.format_exc()
     if log_it:
         log.log(log.Level.ERROR, "hubspot-py %s failed: %s" % (export, tb))

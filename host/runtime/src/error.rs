@@ -128,3 +128,17 @@ pub enum GuestFault {
     #[error("instantiation failed: {0}")]
     Instantiate(String),
 }
+
+impl GuestFault {
+    /// The fault's name in one word: `time-budget`, `memory-limit`,
+    /// `wall-timeout`, `trap` or `instantiate`.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            GuestFault::TimeBudget(_) => "time-budget",
+            GuestFault::MemoryLimit { .. } => "memory-limit",
+            GuestFault::WallTimeout(_) => "wall-timeout",
+            GuestFault::Trap(_) => "trap",
+            GuestFault::Instantiate(_) => "instantiate",
+        }
+    }
+}

@@ -38,10 +38,14 @@ impl ConnectorInstance {
         limits: GuestLimits,
     ) -> Result<Self, GuestFault> {
         let mut store = new_store(pre.engine(), state);
-        let bindings = pre
-            .instantiate(&mut store)
-            .await
-            .map_err(|e| fault_from(&e, "instantiate"))?;
+        let bindings = match pre.instantiate(&mut store).await {
+            Ok(bindings) => bindings,
+            Err(e) => {
+                return Err(store
+                    .data_mut()
+                    .fault_with_output(fault_from(&e, "instantiate")));
+            }
+        };
         Ok(Self {
             store,
             bindings,
@@ -53,7 +57,8 @@ impl ConnectorInstance {
     /// Calls `describe`.
     pub async fn describe(&mut self) -> Result<Descriptor, GuestFault> {
         let fut = self.bindings.describe(&mut self.store);
-        run(self.deadline, self.wall_timeout, fut).await
+        let result = run(self.deadline, self.wall_timeout, fut).await;
+        self.explain(result)
     }
 
     /// Calls `normalize`.
@@ -62,7 +67,8 @@ impl ConnectorInstance {
         rec: &Record,
     ) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.normalize(&mut self.store, rec);
-        run(self.deadline, self.wall_timeout, fut).await
+        let result = run(self.deadline, self.wall_timeout, fut).await;
+        self.explain(result)
     }
 
     /// Calls `map-fields`.
@@ -71,7 +77,8 @@ impl ConnectorInstance {
         rec: &Record,
     ) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.map_fields(&mut self.store, rec);
-        run(self.deadline, self.wall_timeout, fut).await
+        let result = run(self.deadline, self.wall_timeout, fut).await;
+        self.explain(result)
     }
 
     /// Calls `push`.
@@ -82,7 +89,8 @@ impl ConnectorInstance {
         payload: &Payload,
     ) -> Result<Result<PushOutcome, PushError>, GuestFault> {
         let fut = self.bindings.push(&mut self.store, ctx, rec, payload);
-        run(self.deadline, self.wall_timeout, fut).await
+        let result = run(self.deadline, self.wall_timeout, fut).await;
+        self.explain(result)
     }
 
     /// Calls `classify-error`.
@@ -91,7 +99,8 @@ impl ConnectorInstance {
         response: &CrmResponse,
     ) -> Result<ErrorClass, GuestFault> {
         let fut = self.bindings.classify_error(&mut self.store, response);
-        run(self.deadline, self.wall_timeout, fut).await
+        let result = run(self.deadline, self.wall_timeout, fut).await;
+        self.explain(result)
     }
 
     /// What the unit did so far: annotations and HTTP exchanges.
@@ -99,17 +108,24 @@ impl ConnectorInstance {
         &self.store.data().journal
     }
 
-    /// What the guest touched so far: import calls, config keys, secrets, logs, peak memory.
+    /// What the guest touched so far: import calls, config keys, secrets, logs,
+    /// stdout and stderr, peak memory.
     pub fn observed(&self) -> Observed {
         let data = self.store.data();
         let mut observed = data.observed.clone();
         observed.peak_memory = data.limiter.peak;
+        data.observe_output(&mut observed);
         observed
     }
 
     /// Guest execution time used so far (host calls excluded).
     pub fn guest_time(&self) -> Duration {
         self.store.data().budget.guest_time()
+    }
+
+    /// A call's fault with the guest's stderr attached (see [`HostState::fault_with_output`]).
+    fn explain<T>(&mut self, result: Result<T, GuestFault>) -> Result<T, GuestFault> {
+        result.map_err(|fault| self.store.data_mut().fault_with_output(fault))
     }
 }
 

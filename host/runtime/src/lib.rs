@@ -32,6 +32,7 @@ mod deliver;
 mod deployment;
 mod engine;
 mod error;
+mod guest_output;
 mod host_state;
 mod idempotency;
 mod instance;
@@ -55,6 +56,7 @@ pub use deliver::{
 pub use deployment::Deployment;
 pub use engine::{EPOCH_TICK, EngineConfig};
 pub use error::{DeployError, GuestFault, LoadError};
+pub use guest_output::MAX_STREAM_BYTES;
 pub use host_state::WorkUnit;
 pub use idempotency::idempotency_key;
 pub use instance::ConnectorInstance;

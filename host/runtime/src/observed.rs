@@ -1,8 +1,9 @@
 //! What a guest touched during one unit of work, beyond the audit journal:
 //! how often it called each import, which config keys, secrets and budgets it
-//! named, what it logged, and its peak linear memory. The conformance kit
-//! judges a connector by this (`map-fields` makes no host calls, `describe`
-//! declares every config key it reads, no secret reaches a log line).
+//! named, what it logged, what it wrote to stdout and stderr, and its peak
+//! linear memory. The conformance kit judges a connector by this (`map-fields`
+//! makes no host calls, `describe` declares every config key it reads, no
+//! secret reaches a log line).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,16 @@ pub struct Observed {
     pub logs: Vec<GuestLog>,
     /// Log lines dropped because of the cap.
     pub dropped_logs: u32,
+    /// The last bytes the guest wrote to stdout (at most
+    /// [`MAX_STREAM_BYTES`](crate::MAX_STREAM_BYTES)), lossy UTF-8, secrets redacted.
+    pub stdout: String,
+    /// Earlier stdout bytes dropped because of the cap.
+    pub dropped_stdout_bytes: u64,
+    /// The last bytes the guest wrote to stderr (panic messages, tracebacks),
+    /// as for `stdout`.
+    pub stderr: String,
+    /// Earlier stderr bytes dropped because of the cap.
+    pub dropped_stderr_bytes: u64,
     /// The largest linear memory the guest asked for, in bytes.
     pub peak_memory: usize,
 }

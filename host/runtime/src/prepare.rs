@@ -27,16 +27,18 @@ pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<
         let mut store = new_store(&engine, state);
         let mut wizer = wasmtime_wizer::Wizer::new();
         wizer.init_func(PREPARE_EXPORT).keep_init_func(true);
-        wizer
+        let result = wizer
             .run_component(&mut store, &wasm, async |store, component| {
                 // The budget counts the guest's own time: compiling the component
                 // (seconds for a large one on a busy machine) happened before this.
                 store.data_mut().budget = Budget::new(LOAD_LIMITS.time_budget);
                 linker.instantiate_async(store, component).await
             })
-            .await
-            .map(|(snapshot, _)| snapshot)
-            .map_err(|e| crate::instance::fault_from(&e, "prepare").to_string())
+            .await;
+        result.map(|(snapshot, _)| snapshot).map_err(|e| {
+            let fault = crate::instance::fault_from(&e, "prepare");
+            store.data_mut().fault_with_output(fault).to_string()
+        })
     });
     match task.await {
         Ok(result) => result,

@@ -1,12 +1,16 @@
 //! A misbehaving guest costs one record, never the host: infinite loops hit
-//! the time budget, memory bombs the memory cap, traps are contained, and
-//! the sandbox refuses hosts and addresses the deployment did not allow.
+//! the time budget, memory bombs the memory cap, traps are contained (and
+//! explained by the guest's stderr), floods of output are capped, and the
+//! sandbox refuses hosts and addresses the deployment did not allow.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use switchboard_runtime::types::{ErrorClass, Record};
-use switchboard_runtime::{AttemptResult, Deployment, GuestFault, RetryPolicy, deliver};
+use switchboard_runtime::types::{ErrorClass, PushContext, Record};
+use switchboard_runtime::{
+    AttemptOutput, AttemptResult, Deployment, GuestFault, MAX_STREAM_BYTES, RetryPolicy, WorkUnit,
+    attempt, deliver,
+};
 use switchboard_tests::{TestHost, guest_wasm, record};
 
 const MANIFEST: &str = r#"
@@ -38,6 +42,21 @@ async fn outcome(dep: &Deployment, r: &Record) -> AttemptResult {
         .outcome()
         .cloned()
         .expect("one attempt")
+}
+
+/// One attempt of `r` with everything it produced, the observations included.
+async fn attempt_output(dep: &Deployment, r: &Record) -> AttemptOutput {
+    let unit = WorkUnit {
+        record_id: r.id.clone(),
+        trace_id: format!("trace-{}", r.id),
+    };
+    let ctx = PushContext {
+        tenant: dep.tenant().to_string(),
+        idempotency_key: format!("key-{}", r.id),
+        trace_id: unit.trace_id.clone(),
+        attempt: 1,
+    };
+    attempt(dep, unit, r, &ctx).await
 }
 
 /// After any fault, the same deployment still delivers a good record.
@@ -96,6 +115,78 @@ async fn guest_panic_is_a_trap_for_that_record() {
         ),
         other => panic!("expected trap, got {other:?}"),
     }
+    assert_healthy(&dep).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_panic_message_is_in_the_fault() {
+    let host = TestHost::new();
+    let dep = hostile(&host).await;
+    let out = attempt_output(&dep, &rec("trap", json!({}))).await;
+    let AttemptResult::Fault(GuestFault::Trap(text)) = &out.result else {
+        panic!("expected trap, got {:?}", out.result);
+    };
+    assert!(text.contains("; guest stderr (last "), "{text}");
+    assert!(text.contains("panicked at"), "{text}");
+    assert!(
+        text.contains("hostile guest panics on purpose"),
+        "the Rust panic message is in the fault: {text}"
+    );
+    assert!(
+        out.observed
+            .stderr
+            .contains("hostile guest panics on purpose"),
+        "{:?}",
+        out.observed.stderr
+    );
+    assert_eq!(out.observed.dropped_stderr_bytes, 0);
+    assert_healthy(&dep).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_values_are_redacted_from_guest_stderr() {
+    let host = TestHost::new();
+    // A deployment whose secret value happens to appear in what the guest writes.
+    let secret = host.write_secret("hostile-leak", "panics on purpose");
+    let manifest = format!("{MANIFEST}\n[secrets]\nleak = {{ file = {secret:?} }}\n");
+    let dep = host.deploy("acme", &guest_wasm("hostile"), &manifest).await;
+    let out = attempt_output(&dep, &rec("trap", json!({}))).await;
+    let AttemptResult::Fault(GuestFault::Trap(text)) = &out.result else {
+        panic!("expected trap, got {:?}", out.result);
+    };
+    assert!(text.contains("hostile guest [redacted]"), "{text}");
+    assert!(!text.contains("panics on purpose"), "{text}");
+    assert!(
+        out.observed.stderr.contains("hostile guest [redacted]"),
+        "{:?}",
+        out.observed.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guest_writing_far_past_the_output_cap_still_completes() {
+    let host = TestHost::new();
+    let dep = hostile(&host).await;
+    let out = attempt_output(&dep, &rec("noisy", json!({}))).await;
+    match &out.result {
+        AttemptResult::Delivered(o) => assert_eq!(o.primary.id, "noisy-1"),
+        other => panic!("a noisy guest is still a working guest: {other:?}"),
+    }
+    let written = 16_384 * 64 + "noisy done\n".len() as u64;
+    let stderr = &out.observed.stderr;
+    assert_eq!(stderr.len(), MAX_STREAM_BYTES, "the last bytes are kept");
+    assert!(
+        stderr.ends_with(
+            "noisy line 16383 ----------------------------------------------\nnoisy done\n"
+        ),
+        "{stderr:?}"
+    );
+    assert_eq!(
+        out.observed.dropped_stderr_bytes,
+        written - MAX_STREAM_BYTES as u64
+    );
+    assert_eq!(out.observed.stdout, "noisy stdout\n");
+    assert_eq!(out.observed.dropped_stdout_bytes, 0);
     assert_healthy(&dep).await;
 }
 

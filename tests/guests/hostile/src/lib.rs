@@ -7,6 +7,7 @@
 //! | `loop`      | `normalize` spins forever                               |
 //! | `oom`       | `normalize` allocates until memory runs out             |
 //! | `trap`      | `normalize` panics                                      |
+//! | `noisy`     | `normalize` writes 1 MiB to stderr and a line to stdout, then behaves |
 //! | `fetch`     | `push` GETs the URL in field `url`; the error is returned as `permanent` |
 //! | `state`     | `push` writes then reads back state key `k`             |
 //! | `queue`     | `push` enqueues a follow-up job                         |
@@ -20,7 +21,7 @@ impl Connector for Hostile {
     fn describe() -> Descriptor {
         Descriptor::new("hostile", "0.1.0", "None")
             .kinds([
-                "echo", "loop", "oom", "trap", "fetch", "state", "queue", "config",
+                "echo", "loop", "oom", "trap", "noisy", "fetch", "state", "queue", "config",
             ])
             .config_keys(["greeting"])
     }
@@ -45,6 +46,15 @@ impl Connector for Hostile {
                 }
             }
             "trap" => panic!("hostile guest panics on purpose"),
+            "noisy" => {
+                // 16 384 lines of 64 bytes: far past what the host keeps.
+                for i in 0..16_384 {
+                    eprintln!("noisy line {i:05} {}", "-".repeat(46));
+                }
+                eprintln!("noisy done");
+                println!("noisy stdout");
+                Ok(rec)
+            }
             _ => Ok(rec),
         }
     }
