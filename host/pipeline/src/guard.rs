@@ -97,6 +97,7 @@ impl Pipeline {
         if changed {
             Metrics::inc(&self.inner.metrics.rate_limit_pauses);
             let until = now_ms().saturating_add(millis(wait));
+            self.save_pause(lane, until, &reason);
             tracing::warn!(tenant = %lane.tenant, deployment = %lane.name, pause_ms = millis(wait),
                 %reason, "deployment paused: rate-limited by the CRM");
             self.guard_event(
@@ -129,7 +130,7 @@ impl Pipeline {
         );
     }
 
-    fn guard_event(
+    pub(crate) fn guard_event(
         &self,
         lane: &Lane,
         event: &str,

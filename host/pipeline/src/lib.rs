@@ -10,6 +10,8 @@
 //! - **DLQ** ([`Pipeline::dlq_list`] and friends): list, show, edit, replay, resolve; a new
 //!   entry raises an alert ([`Alerts`]).
 //! - **Audit** ([`Audit`]): one entry per attempt and per operator action.
+//! - **Pauses**: a CRM rate limit pauses the deployment; the pause is kept in the store and
+//!   re-applied when the pipeline starts again (`pauses.rs`).
 //!
 //! The queue is any [`DeliveryStore`](switchboard_storage::delivery::DeliveryStore); this
 //! crate never touches sled.
@@ -26,6 +28,7 @@ mod guard;
 mod ingest;
 mod lane;
 mod metrics;
+mod pauses;
 mod pipeline;
 mod policy;
 mod process;

@@ -86,8 +86,9 @@ pub(crate) struct Shared {
 }
 
 impl Pipeline {
-    /// A pipeline over `store` and `audit` for `tenants`. Must be called inside a tokio
-    /// runtime (it starts the group-commit task).
+    /// A pipeline over `store` and `audit` for `tenants`, with every lane's rate-limit
+    /// pause from before a restart re-applied. Must be called inside a tokio runtime (it
+    /// starts the group-commit task).
     pub fn new(
         store: Arc<dyn DeliveryStore>,
         audit: Audit,
@@ -101,7 +102,7 @@ impl Pipeline {
             .flat_map(|t| t.lanes.iter().cloned())
             .collect();
         let committer = Committer::start(store.clone(), settings.commit_mode);
-        Self {
+        let pipeline = Self {
             inner: Arc::new(Shared {
                 store,
                 audit,
@@ -114,7 +115,9 @@ impl Pipeline {
                 wake: Notify::new(),
                 freed: Notify::new(),
             }),
-        }
+        };
+        pipeline.restore_pauses();
+        pipeline
     }
 
     /// The store.

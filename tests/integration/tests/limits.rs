@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as Json, json};
-use switchboard_hubspot_sim::{Fault, SimConfig, SimHandle, Simulator};
+use switchboard_hubspot_sim::{
+    Fault, FaultAction, RateLimitPolicy, SimConfig, SimHandle, Simulator,
+};
 use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest_for};
 
 /// The tests of this file measure rates and latencies: they run one at a time, so none
@@ -590,4 +592,66 @@ async fn a_slow_tls_handshake_is_filed_as_such_not_as_a_crm_error() {
     assert_eq!(dead["entries"][0]["reason"], "retries-exhausted", "{dead}");
     host.stop().await;
     hold.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crm_rate_limit_pause_is_kept_across_a_restart() {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let limits = crm_limits();
+    let sim = Simulator::start(limits.clone()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let tenants = [TenantSpec::new("acme", &sim, &limits)];
+    let serve = || {
+        start(
+            dir.path(),
+            "concurrency = 2\npoll_interval_ms = 20",
+            "max_attempts = 3",
+            &tenants,
+        )
+    };
+    let host = serve().await;
+    // The portal's daily quota is gone: one 429 saying so, with ten minutes to wait.
+    sim.inject(Fault::new(FaultAction::RateLimited {
+        policy: RateLimitPolicy::Daily,
+        retry_after_secs: Some(600),
+    }));
+    send(&host, "acme", &[call("before", 1)]).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while paused_for_ms(&host).await == 0 {
+        assert!(std::time::Instant::now() < deadline, "never paused");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    host.stop().await;
+    let requests = sim.snapshot().requests;
+
+    // A new process over the same data: paused from the start, and says why.
+    let host = serve().await;
+    let lane = &host.get("/v1/status").await["lanes"][0];
+    let left = lane["rate_limits"]["paused_for_ms"].as_u64().unwrap_or(0);
+    assert!(left > 500_000, "about ten minutes left: {lane}");
+    let reason = lane["rate_limits"]["pause_reason"].as_str().unwrap_or("");
+    assert!(
+        reason.contains("DAILY") && reason.contains("kept across a restart"),
+        "{lane}"
+    );
+    let restored = audit(&host, "acme")
+        .await
+        .into_iter()
+        .filter(|e| e["event"] == "rate-limit-pause" && e["outcome"] == "restored")
+        .count();
+    assert_eq!(restored, 1);
+
+    // A record that arrives now waits in the queue: nothing reaches the CRM.
+    send(&host, "acme", &[call("after", 2)]).await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(sim.snapshot().requests, requests, "the CRM heard nothing");
+    assert_eq!(host.pending().await, 2);
+    dlq_is_empty(&host).await;
+    host.stop().await;
+}
+
+async fn paused_for_ms(host: &InProcess) -> u64 {
+    host.get("/v1/status").await["lanes"][0]["rate_limits"]["paused_for_ms"]
+        .as_u64()
+        .unwrap_or(0)
 }

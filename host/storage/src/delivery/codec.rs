@@ -6,12 +6,13 @@
 //! | `I \| lane \| item id` | `0x01 \| due_ms \| lease token (0: not leased) \| u16 len \| record id \| body` |
 //! | `D \| lane \| due_ms \| item id` | empty: the schedule, in due order |
 //! | `K \| lane \| record id` | `state (P, A, X) \| id` (item id, or DLQ id when dead-lettered) |
+//! | `P \| lane` | `0x01 \| until_ms \| reason` (the lane's last rate-limit pause) |
 //! | `L \| dlq id` | `0x01 \| time_ms \| status (O, R, S) \| status_ms \| 5 × (u32 len \| text) \| body` (texts: tenant, deployment, record id, reason, note) |
 //!
 //! Integers are u64 big-endian, so byte order is numeric order. `lane` is the scope's
 //! length-prefixed encoding, which no other lane's keys start with.
 
-use super::{DeadLetter, DeliveryError, DlqStatus, KeyState};
+use super::{DeadLetter, DeliveryError, DlqStatus, KeyState, LanePause};
 use crate::scope::Scope;
 
 const FORMAT_V1: u8 = 1;
@@ -24,6 +25,8 @@ pub(super) const DUE: u8 = b'D';
 pub(super) const KEY: u8 = b'K';
 /// Tag of dead-letter rows.
 pub(super) const DLQ: u8 = b'L';
+/// Tag of the per-lane rate-limit pause row.
+pub(super) const PAUSE: u8 = b'P';
 
 /// A decoded item row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,29 @@ pub(super) fn record_key(lane: &Scope, record_id: &str) -> Vec<u8> {
     let mut key = lane_prefix(KEY, lane);
     key.extend_from_slice(record_id.as_bytes());
     key
+}
+
+pub(super) fn pause_key(lane: &Scope) -> Vec<u8> {
+    lane_prefix(PAUSE, lane)
+}
+
+pub(super) fn encode_pause(pause: &LanePause) -> Vec<u8> {
+    let mut out = Vec::with_capacity(9 + pause.reason.len());
+    out.push(FORMAT_V1);
+    out.extend_from_slice(&pause.until_ms.to_be_bytes());
+    out.extend_from_slice(pause.reason.as_bytes());
+    out
+}
+
+pub(super) fn decode_pause(value: &[u8]) -> Result<LanePause, DeliveryError> {
+    let mut r = Reader(value);
+    r.version()?;
+    let until_ms = r.u64()?;
+    let rest = r.0.len();
+    Ok(LanePause {
+        until_ms,
+        reason: r.text(rest)?,
+    })
 }
 
 pub(super) fn dlq_key(id: u64) -> [u8; 9] {

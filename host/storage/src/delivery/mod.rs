@@ -103,6 +103,15 @@ impl KeyState {
     }
 }
 
+/// A lane's rate-limit pause, kept so a restarted host does not meet the CRM's limit again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LanePause {
+    /// Unix time in ms until which the lane sends nothing.
+    pub until_ms: u64,
+    /// Why, as the audit log said it.
+    pub reason: String,
+}
+
 /// A leased item: the worker owns it until `lease.until_ms`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Leased {
@@ -330,4 +339,11 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
     /// Marks an open entry resolved without replay; it is kept for the record.
     fn dlq_resolve(&self, id: u64, now_ms: u64, note: &str) -> Result<(), DeliveryError>;
+
+    /// Keeps `pause` as `lane`'s rate-limit pause, replacing the one before. Durable with
+    /// the next flush, like every other change.
+    fn save_pause(&self, lane: &Scope, pause: &LanePause) -> Result<(), DeliveryError>;
+
+    /// The pause last saved for `lane`, expired or not.
+    fn saved_pause(&self, lane: &Scope) -> Result<Option<LanePause>, DeliveryError>;
 }

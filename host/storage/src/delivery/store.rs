@@ -11,8 +11,8 @@ use sled::{Db, Tree};
 
 use super::wal::{LoggedItem, Wal};
 use super::{
-    DeadLetter, DeliveryError, DeliveryStore, DlqFilter, Enqueued, KeyState, Lease, Leased,
-    NewDeadLetter, NewItem, dlq, lock, queue,
+    DeadLetter, DeliveryError, DeliveryStore, DlqFilter, Enqueued, KeyState, LanePause, Lease,
+    Leased, NewDeadLetter, NewItem, codec, dlq, lock, queue,
 };
 use crate::scope::Scope;
 
@@ -319,6 +319,21 @@ impl DeliveryStore for SledDeliveryStore {
     fn dlq_resolve(&self, id: u64, now_ms: u64, note: &str) -> Result<(), DeliveryError> {
         dlq::resolve(&self.inner, id, now_ms, note)
     }
+
+    fn save_pause(&self, lane: &Scope, pause: &LanePause) -> Result<(), DeliveryError> {
+        let _write = self.inner.lock();
+        self.inner
+            .tree
+            .insert(codec::pause_key(lane), codec::encode_pause(pause))?;
+        Ok(())
+    }
+
+    fn saved_pause(&self, lane: &Scope) -> Result<Option<LanePause>, DeliveryError> {
+        match self.inner.tree.get(codec::pause_key(lane))? {
+            Some(value) => codec::decode_pause(&value).map(Some),
+            None => Ok(None),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -326,6 +341,37 @@ mod tests {
     use super::*;
     use crate::delivery::{DeliveryStore, NewItem};
     use crate::scope::Scope;
+
+    #[test]
+    fn a_saved_pause_survives_reopening_and_stays_with_its_lane() {
+        let dir = tempfile::tempdir().unwrap();
+        let (acme, globex) = (
+            Scope::new("acme", "hubspot"),
+            Scope::new("globex", "hubspot"),
+        );
+        let pause = LanePause {
+            until_ms: 1_790_000_000_000,
+            reason: "the CRM said daily (daily)".into(),
+        };
+        {
+            let store = open(dir.path(), TRUNCATE_AT);
+            assert_eq!(store.saved_pause(&acme).unwrap(), None);
+            store.save_pause(&acme, &pause).unwrap();
+            store.flush().unwrap();
+        }
+        let store = open(dir.path(), TRUNCATE_AT);
+        assert_eq!(store.saved_pause(&acme).unwrap(), Some(pause));
+        assert_eq!(store.saved_pause(&globex).unwrap(), None);
+        let later = LanePause {
+            until_ms: 1_790_000_100_000,
+            reason: "the CRM said ten-secondly (burst)".into(),
+        };
+        store.save_pause(&acme, &later).unwrap();
+        assert_eq!(store.saved_pause(&acme).unwrap(), Some(later));
+        // Pause rows are not items: the lane has nothing pending.
+        assert_eq!(store.pending(&acme).unwrap(), 0);
+        assert_eq!(store.next_due(&acme).unwrap(), None);
+    }
 
     fn open(dir: &Path, truncate_at: u64) -> SledDeliveryStore {
         let db = sled::Config::new().path(dir).open().unwrap();
