@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use switchboard_limits::{State, Transition};
-use switchboard_runtime::types::{ErrorClass, LimitScope, RateLimited};
+use switchboard_runtime::types::{ErrorClass, HOST_POLICY_PREFIX, LimitScope, RateLimited};
 use switchboard_runtime::{AttemptOutput, AttemptResult, GuestFault};
 
 use crate::audit::AuditEvent;
@@ -15,8 +15,6 @@ use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 use crate::reason;
 
-/// The `policy` prefix of a rate limit the host's own limiter imposed.
-const HOST_POLICY: &str = "host: ";
 /// The pause after a burst rate limit when neither the CRM nor a declared budget says
 /// how long.
 const DEFAULT_BURST_PAUSE: Duration = Duration::from_secs(1);
@@ -70,7 +68,7 @@ impl Pipeline {
         let said = limited
             .retry_after_ms
             .map(|ms| Duration::from_millis(ms).max(MIN_RATE_LIMIT_WAIT));
-        if limited.policy.starts_with(HOST_POLICY) {
+        if limited.policy.starts_with(HOST_POLICY_PREFIX) {
             return said.unwrap_or(DEFAULT_BURST_PAUSE);
         }
         Metrics::inc(&self.inner.metrics.rate_limited);

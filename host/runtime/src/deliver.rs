@@ -13,8 +13,7 @@ use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
 use crate::observed::Observed;
 use crate::types::{
-    CrmResponse, ErrorClass, FieldError, LimitScope, Payload, PushContext, PushError, PushOutcome,
-    RateLimited, Record,
+    CrmResponse, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome, Record,
 };
 
 /// Longest CRM body excerpt kept per attempt, in bytes.
@@ -253,11 +252,10 @@ pub async fn attempt(
         // The host held back the attempt's last request: whatever the connector made of
         // that, it is a rate limit, not the record's failure. (A throttled request the
         // connector got past does not excuse a later failure.)
-        out.result = AttemptResult::Failed(ErrorClass::RateLimited(RateLimited {
-            retry_after_ms: Some(throttle.wait_ms),
-            scope: LimitScope::Burst,
-            policy: format!("host: {}", throttle.cause),
-        }));
+        out.result = AttemptResult::Failed(crate::transport::held_back(
+            throttle.wait_ms,
+            &throttle.cause,
+        ));
     }
     out
 }

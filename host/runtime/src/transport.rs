@@ -1,7 +1,7 @@
 //! The host's classification of a failed `http.send` a connector hands back as
 //! `push-error::transport`: the same for every connector, whatever its language.
 
-use crate::types::{ErrorClass, HttpError, LimitScope, RateLimited};
+use crate::types::{ErrorClass, HOST_POLICY_PREFIX, HttpError, LimitScope, RateLimited};
 
 /// Timeouts, refused connections and TLS failures are transient; a request the host's
 /// rate limiter held back is rate-limited (the record waits, uncounted); a request the
@@ -11,11 +11,7 @@ pub(crate) fn classify(error: &HttpError) -> ErrorClass {
         HttpError::Timeout(_) | HttpError::Connect(_) | HttpError::Tls(_) => {
             ErrorClass::Transient(None)
         }
-        HttpError::Throttled(t) => ErrorClass::RateLimited(RateLimited {
-            retry_after_ms: Some(t.wait_ms),
-            scope: LimitScope::Burst,
-            policy: format!("host: {}", t.budget),
-        }),
+        HttpError::Throttled(t) => held_back(t.wait_ms, &t.budget),
         HttpError::Denied(why) => {
             ErrorClass::Permanent(format!("http: denied by the sandbox: {why}"))
         }
@@ -26,6 +22,16 @@ pub(crate) fn classify(error: &HttpError) -> ErrorClass {
             ErrorClass::Permanent(format!("http: invalid request: {why}"))
         }
     }
+}
+
+/// A request the host's rate limiter held back for `wait_ms` because of `cause` (a
+/// budget, or a pause): rate-limited with a [`HOST_POLICY_PREFIX`] policy.
+pub(crate) fn held_back(wait_ms: u64, cause: &str) -> ErrorClass {
+    ErrorClass::RateLimited(RateLimited {
+        retry_after_ms: Some(wait_ms),
+        scope: LimitScope::Burst,
+        policy: format!("{HOST_POLICY_PREFIX}{cause}"),
+    })
 }
 
 #[cfg(test)]

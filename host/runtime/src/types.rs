@@ -9,6 +9,10 @@ pub use crate::bindings::types::{
     RequestCost, Value,
 };
 
+/// How the `policy` of a rate limit the host's own limiter imposed starts (`host: search`),
+/// as opposed to one the CRM announced: such a limit needs no pause, the budgets hold.
+pub const HOST_POLICY_PREFIX: &str = "host: ";
+
 /// The class's name as the contract spells it: `transient`, `rate-limited`, `auth`,
 /// `permission`, `not-found`, `validation`, `field-removed`, `duplicate` or `permanent`.
 pub fn class_name(class: &ErrorClass) -> &'static str {

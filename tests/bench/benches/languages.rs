@@ -11,20 +11,9 @@ use serde_json::json;
 use switchboard_runtime::Deployment;
 use switchboard_tests::{TestHost, connector_wasm, language_connector_wasm, record};
 
-/// The same limits for all three; 128 MiB because the Python and JavaScript
-/// runtimes' memory images are larger than the Rust connector's.
-const MANIFEST: &str = r#"
-[limits]
-memory_mb = 128
-time_budget_ms = 600000
-wall_timeout_ms = 3600000
-
-[config]
-default-region = "GB"
-
-[secrets]
-hubspot-token = { file = "bench-token.secret" }
-"#;
+/// The same limits for all three; 128 MiB because the Python and JavaScript runtimes'
+/// memory images are larger than the Rust connector's.
+const MEMORY_MB: u32 = 128;
 
 fn languages(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -47,7 +36,8 @@ fn languages(c: &mut Criterion) {
         ("javascript", language_connector_wasm("hubspot-js")),
     ];
     for (language, wasm) in connectors {
-        let dep: Deployment = rt.block_on(host.deploy(language, &wasm, MANIFEST));
+        let dep: Deployment =
+            rt.block_on(host.deploy(language, &wasm, &common::manifest(MEMORY_MB)));
         let mut g = c.benchmark_group(language);
         common::bench_fresh(&mut g, &rt, &dep, &rec, "");
         g.finish();

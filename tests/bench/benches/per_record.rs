@@ -13,20 +13,6 @@ use switchboard_runtime::types::{CrmResponse, Record};
 use switchboard_runtime::{Deployment, WorkUnit};
 use switchboard_tests::{TestHost, connector_wasm, record};
 
-const MANIFEST: &str = r#"
-[limits]
-memory_mb = 64
-# One warm instance serves millions of calls in the warm-instance case.
-time_budget_ms = 600000
-wall_timeout_ms = 3600000
-
-[config]
-default-region = "GB"
-
-[secrets]
-hubspot-token = { file = "bench-token.secret" }
-"#;
-
 fn sample() -> Record {
     record(json!({"id": "call-1", "kind": "call", "fields": {
         "phone": "07911 123456",
@@ -81,7 +67,8 @@ fn per_record(c: &mut Criterion) {
         .expect("tokio");
     let host = TestHost::new();
     host.write_secret("bench-token", "not-used-by-normalize-or-map");
-    let dep: Deployment = rt.block_on(host.deploy("bench", &connector_wasm("hubspot"), MANIFEST));
+    let dep: Deployment =
+        rt.block_on(host.deploy("bench", &connector_wasm("hubspot"), &common::manifest(64)));
     let rec = sample();
     let unit = WorkUnit {
         record_id: "call-1".into(),
@@ -109,19 +96,7 @@ fn per_record(c: &mut Criterion) {
             .block_on(dep.instantiate(unit.clone()))
             .expect("instance");
         b.iter(|| {
-            rt.block_on(async {
-                let n = inst
-                    .normalize(black_box(&rec))
-                    .await
-                    .expect("no fault")
-                    .expect("valid");
-                black_box(
-                    inst.map_fields(&n)
-                        .await
-                        .expect("no fault")
-                        .expect("mapped"),
-                )
-            })
+            rt.block_on(async { black_box(common::normalize_and_map(&mut inst, &rec).await) })
         })
     });
 
