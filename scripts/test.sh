@@ -43,13 +43,21 @@ step "host workspace tests"
 cargo test --workspace 2>&1 | tee -a "$log"
 
 # One closing line over every test binary above (cargo prints one per binary).
-# Python's unittest prints "Ran N tests" then "OK" or "FAILED (failures=F, errors=E)";
-# node --test prints "# pass N", "# fail N" and "# skipped N".
+# Python's unittest prints "Ran N tests" then "OK", "OK (skipped=S)" or
+# "FAILED (failures=F, errors=E, skipped=S)"; node --test prints "# pass N",
+# "# fail N" and "# skipped N".
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
      /^Ran [0-9]+ tests? in / { py += $2 }
-     /^FAILED \(/ { n = split($0, parts, /[=,)]/); for (i = 2; i <= n; i += 2) if (parts[i] + 0 > 0) pyfail += parts[i] }
+     /^(OK|FAILED) \(/ {
+       n = split($0, parts, /[(), ]+/)
+       for (i = 2; i <= n; i++) {
+         split(parts[i], kv, "=")
+         if (kv[1] == "failures" || kv[1] == "errors") pyfail += kv[2]
+         else if (kv[1] == "skipped") pyskip += kv[2]
+       }
+     }
      /^# pass [0-9]+/ { passed += $3 }
      /^# fail [0-9]+/ { failed += $3 }
      /^# skipped [0-9]+/ { ignored += $3 }
-     END { passed += py - pyfail; failed += pyfail }
+     END { passed += py - pyfail - pyskip; failed += pyfail; ignored += pyskip }
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"

@@ -29,10 +29,10 @@ pub(crate) struct ConformanceArgs {
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
     /// Per-instance memory cap to judge against, in MiB (a deployment's `limits.memory_mb`).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
     memory_mb: u64,
     /// Guest time budget per unit of work to judge against, in ms (`limits.time_budget_ms`).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=600_000))]
     time_budget_ms: u64,
 }
 

@@ -41,6 +41,22 @@ pub(crate) fn check_allowed_host(entry: &str) -> Result<(), String> {
     check_host(host)
 }
 
+/// Checks a host a connector declares in `describe` (`outbound-hosts`), returning why
+/// it is refused: `scheme://host[:port]` with the scheme written out, one host (no
+/// wildcard) and a numeric port.
+pub fn check_declared_host(entry: &str) -> Result<(), String> {
+    if !entry.contains("://") {
+        return Err("must be scheme://host[:port], with the scheme".to_owned());
+    }
+    if entry.contains('*') {
+        return Err(
+            "must name one host and port: a wildcard would let the connector call anywhere"
+                .to_owned(),
+        );
+    }
+    check_allowed_host(entry)
+}
+
 /// Splits `host[:port]`, where host may be a bracketed IPv6 address.
 pub(crate) fn split_host_port(rest: &str) -> Result<(&str, Option<&str>), String> {
     if let Some(after_bracket) = rest.strip_prefix('[') {
@@ -139,7 +155,7 @@ pub(crate) fn allowed_hosts<'de, D: Deserializer<'de>>(de: D) -> Result<Vec<Stri
 
 #[cfg(test)]
 mod tests {
-    use super::check_allowed_host;
+    use super::{check_allowed_host, check_declared_host};
 
     #[test]
     fn accepts_documented_forms() {
@@ -156,6 +172,27 @@ mod tests {
             "https://x.example.com:65535",
         ] {
             assert_eq!(check_allowed_host(entry), Ok(()), "{entry:?}");
+        }
+    }
+
+    #[test]
+    fn a_declared_host_is_one_host_with_its_scheme() {
+        for good in [
+            "https://api.hubapi.com",
+            "http://127.0.0.1:8080",
+            "https://[::1]:443",
+        ] {
+            assert_eq!(check_declared_host(good), Ok(()), "{good}");
+        }
+        for (bad, why) in [
+            ("api.hubapi.com", "with the scheme"),
+            ("https://*.hubapi.com", "wildcard"),
+            ("https://api.hubapi.com:*", "wildcard"),
+            ("https://api.hubapi.com/v3", "is not allowed"),
+            ("https://API.hubapi.com", "lowercase"),
+        ] {
+            let got = check_declared_host(bad).expect_err(bad);
+            assert!(got.contains(why), "{bad}: {got}");
         }
     }
 

@@ -51,6 +51,7 @@ mod serve;
 mod toml_de;
 
 pub use error::ManifestError;
+pub use hosts::check_declared_host;
 pub use manifest::DeploymentManifest;
 pub use names::is_valid_name;
 pub use rate_limits::{Breaker, BudgetOverride, RateLimits};

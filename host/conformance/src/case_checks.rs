@@ -19,13 +19,30 @@ pub const CLASSES: [&str; 9] = [
 ];
 /// Push statuses, as case files spell them.
 pub const STATUSES: [&str; 3] = ["created", "updated", "already-present"];
+/// The host's names for transport failures (`HttpExchange::failure`).
+const TRANSPORT: [&str; 7] = [
+    "timeout-connect",
+    "timeout-tls-handshake",
+    "timeout-total",
+    "connect-failed",
+    "tls-failed",
+    "denied",
+    "too-large",
+];
+/// HTTP methods a fault may be limited to.
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// Most pushes one case may make.
 const MAX_TIMES: u32 = 5;
 
 /// Every problem is reported with the case's section and name.
 pub(crate) fn check(file: &CaseFile) -> Result<(), String> {
-    if file.crm.trim().is_empty() {
-        return Err("key \"crm\": must name a simulator (e.g. \"hubspot\") or be \"any\"".into());
+    let objects = crate::sims::objects(&file.crm);
+    if file.crm != crate::cases::ANY_CRM && objects.is_none() {
+        return Err(format!(
+            "key \"crm\": {:?} is neither \"any\" nor a simulator the kit has ({})",
+            file.crm,
+            crate::sims::KNOWN.join(", ")
+        ));
     }
     unique("normalize", file.normalize.iter().map(|c| c.name.as_str()))?;
     unique("classify", file.classify.iter().map(|c| c.name.as_str()))?;
@@ -52,7 +69,11 @@ pub(crate) fn check(file: &CaseFile) -> Result<(), String> {
         return Err("[[push]] cases need a simulator: set `crm` to one (e.g. \"hubspot\")".into());
     }
     for c in &file.push {
-        push(c).map_err(|m| format!("[[push]] {:?}: {m}", c.name))?;
+        let at = |m: String| format!("[[push]] {:?}: {m}", c.name);
+        push(c).map_err(at)?;
+        if let Some(objects) = objects {
+            simulated(c, objects).map_err(at)?;
+        }
     }
     Ok(())
 }
@@ -137,13 +158,55 @@ fn push(c: &PushCase) -> Result<(), String> {
     if c.expect.uses_seed && c.seed.is_empty() {
         return Err("expect.uses_seed needs a `seed`".into());
     }
+    if let Some(t) = &c.expect.transport {
+        if c.expect.failure.is_none() {
+            return Err(
+                "expect.transport needs `failure`: a transport failure fails the push".into(),
+            );
+        }
+        if !TRANSPORT.iter().any(|known| known.starts_with(t.as_str())) || t.is_empty() {
+            return Err(format!(
+                "expect.transport {t:?} is not one of (or a prefix of) {}",
+                TRANSPORT.join(", ")
+            ));
+        }
+    }
     if let Some(f) = &c.fault {
         fault(f)?;
     }
     Ok(())
 }
 
+/// The case seeds and counts only objects its simulator has.
+fn simulated(c: &PushCase, objects: crate::sims::Objects) -> Result<(), String> {
+    for seed in &c.seed {
+        if !objects.seeds.contains(&seed.object.as_str()) {
+            return Err(format!(
+                "seed object {:?}: the simulator seeds {:?}",
+                seed.object, objects.seeds
+            ));
+        }
+    }
+    for object in c.expect.created.keys() {
+        if !objects.counts.contains(&object.as_str()) {
+            return Err(format!(
+                "expect.created {object:?}: the simulator counts {:?}",
+                objects.counts
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn fault(f: &FaultSpec) -> Result<(), String> {
+    if let Some(m) = &f.method
+        && !METHODS.contains(&m.as_str())
+    {
+        return Err(format!(
+            "fault.method {m:?} is not one of {}",
+            METHODS.join(", ")
+        ));
+    }
     match f.action.as_str() {
         "respond" if f.status.is_none() => Err("fault.status is required to `respond`".into()),
         "respond" => Ok(()),
@@ -210,6 +273,37 @@ mod tests {
             "crm = \"any\"\n[[push]]\nname = \"p\"\nkind = \"call\"\nfields = {}\nexpect = { status = \"created\" }\n",
         );
         assert!(e.contains("need a simulator"), "{e}");
+    }
+
+    #[test]
+    fn refuses_a_crm_without_a_simulator_and_objects_it_does_not_have() {
+        let e = err("crm = \"HubSpot\"\n");
+        assert!(e.contains("\"HubSpot\" is neither"), "{e}");
+        let case = |extra: &str| {
+            format!(
+                "crm = \"hubspot\"\n[[push]]\nname = \"p\"\nkind = \"call\"\nfields = {{}}\n{extra}\n"
+            )
+        };
+        let e = err(&case(
+            "seed = [{ object = \"deals\", properties = {} }]\nexpect = { status = \"created\" }",
+        ));
+        assert!(e.contains("seed object \"deals\""), "{e}");
+        let e = err(&case(
+            "expect = { status = \"created\", created = { tasks = 1 } }",
+        ));
+        assert!(e.contains("expect.created \"tasks\""), "{e}");
+        let e = err(&case(
+            "fault = { action = \"timeout\", method = \"post\" }\nexpect = { failure = { class = \"transient\" } }",
+        ));
+        assert!(e.contains("fault.method \"post\""), "{e}");
+        let e = err(&case(
+            "expect = { failure = { class = \"transient\" }, transport = \"slow\" }",
+        ));
+        assert!(e.contains("expect.transport \"slow\""), "{e}");
+        let e = err(&case(
+            "expect = { status = \"created\", transport = \"timeout\" }",
+        ));
+        assert!(e.contains("needs `failure`"), "{e}");
     }
 
     #[test]

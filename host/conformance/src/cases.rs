@@ -204,6 +204,11 @@ pub struct PushExpect {
     /// The outcome's primary or related objects must include the first seeded object.
     #[serde(default)]
     pub uses_seed: bool,
+    /// A request of the push must have failed in transport with this host failure
+    /// name, or one starting with it: `timeout` (any phase), `timeout-total`,
+    /// `connect-failed`, ... So a `timeout` fault case proves a timeout happened.
+    #[serde(default)]
+    pub transport: Option<String>,
 }
 
 /// Why a case file was refused.

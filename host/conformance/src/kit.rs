@@ -234,14 +234,44 @@ impl Kit {
         self.evidence.lock().map(|e| e.clone()).unwrap_or_default()
     }
 
-    /// The command that runs one check alone.
+    /// The command that runs one check alone: the same component, simulator, case
+    /// directories and limits, shell-quoted.
     pub(crate) fn reproduce(&self, suite: &str, name: &str) -> String {
+        let o = &self.options;
         let crm = self.sim.as_ref().map_or("none", |(name, _)| name.as_str());
-        format!(
-            "switchboard conformance {} --crm {crm} --case {:?}",
-            self.options.wasm.display(),
-            format!("{suite}/{name}")
-        )
+        let mut args = vec![
+            "switchboard".to_string(),
+            "conformance".into(),
+            o.wasm.display().to_string(),
+            "--crm".into(),
+            crm.into(),
+        ];
+        for dir in &o.case_dirs {
+            args.extend(["--cases".into(), dir.display().to_string()]);
+        }
+        let defaults = switchboard_config::Limits::default();
+        if o.memory_mb != defaults.memory_mb {
+            args.extend(["--memory-mb".into(), o.memory_mb.to_string()]);
+        }
+        if o.time_budget_ms != defaults.time_budget_ms {
+            args.extend(["--time-budget-ms".into(), o.time_budget_ms.to_string()]);
+        }
+        args.extend(["--case".into(), format!("{suite}/{name}")]);
+        args.iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `arg` as a POSIX shell word: unchanged when it has only safe characters, else in
+/// single quotes (a `'` inside becomes `'\''`).
+fn shell_quote(arg: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_./:=+@%,".contains(c);
+    if !arg.is_empty() && arg.chars().all(safe) {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', "'\\''"))
     }
 }
 
@@ -253,5 +283,21 @@ impl Kit {
                 .to_lowercase()
                 .contains(&f.to_lowercase())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    #[test]
+    fn quotes_what_the_shell_would_split_or_expand() {
+        assert_eq!(shell_quote("target/acme.wasm"), "target/acme.wasm");
+        assert_eq!(
+            shell_quote("normalize/UK mobile (GB)"),
+            "'normalize/UK mobile (GB)'"
+        );
+        assert_eq!(shell_quote("it's $HOME"), "'it'\\''s $HOME'");
+        assert_eq!(shell_quote(""), "''");
     }
 }

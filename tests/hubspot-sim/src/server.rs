@@ -301,7 +301,20 @@ async fn serve(
             reset.notify_one();
             return std::future::pending().await;
         }
-        Some(FaultAction::Delay(wait)) => tokio::time::sleep(wait).await,
+        Some(FaultAction::Delay(wait)) => {
+            let resets = lock(&shared).resets;
+            tokio::time::sleep(wait).await;
+            if lock(&shared).resets != resets {
+                // The portal this request was sent to was reset while it waited (its
+                // client gave up long ago): it must not land in the new one.
+                let reply = Reply {
+                    status: 503,
+                    headers: Vec::new(),
+                    body: Some(r#"{"status":"error","message":"portal reset"}"#.into()),
+                };
+                return Ok(finish(reply, &ctx));
+            }
+        }
         None => {}
     }
 

@@ -52,6 +52,9 @@ pub(crate) struct State {
     requests: u64,
     rate_limited: u64,
     log: VecDeque<LoggedRequest>,
+    /// How many times the portal was reset: a delayed request that outlives a reset
+    /// is dropped instead of landing in the new portal.
+    pub resets: u64,
 }
 
 impl State {
@@ -66,6 +69,7 @@ impl State {
             requests: 0,
             rate_limited: 0,
             log: VecDeque::new(),
+            resets: 0,
         };
         st.define_configured_properties(crate::time::now_ms());
         st
@@ -216,6 +220,7 @@ impl State {
         self.requests = 0;
         self.rate_limited = 0;
         self.log.clear();
+        self.resets += 1;
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {

@@ -153,7 +153,7 @@ fn a_flawed_connector_fails_each_check_saying_expected_got_and_how_to_reproduce(
         }
         let reproduce = r["reproduce"].as_str().unwrap_or_default();
         assert!(
-            reproduce.contains(&format!("--case {check:?}")),
+            reproduce.contains(&format!("--case '{check}'")),
             "{reproduce}"
         );
     }
@@ -250,6 +250,22 @@ fn a_qa_case_file_adds_cases_without_rust() {
             .contains("Permanent"),
         "{wrong:#}"
     );
+    // The command to run it again names the QA directory, or it would find no case.
+    assert!(
+        wrong["reproduce"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&format!("--cases {dir} ")),
+        "{wrong:#}"
+    );
+}
+
+#[test]
+fn a_case_filter_that_matches_no_check_is_an_error_not_a_pass() {
+    let (out, _d) = conformance(&connector_wasm("hubspot"), &["--case", "no such check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("matches no check"), "{err}");
 }
 
 #[test]

@@ -70,6 +70,13 @@ fn a_new_rust_connector_builds_and_passes_the_crm_independent_kit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let project = dir.path().join("acme-rust");
     generate("acme-rust-scaffold", "rust", &project);
+    // The connectors' lockfile: the same dependency versions CI built for them, not
+    // whatever crates.io has newest today (cargo drops the entries it does not need).
+    std::fs::copy(
+        repo_root().join("connectors/Cargo.lock"),
+        project.join("Cargo.lock"),
+    )
+    .expect("copy Cargo.lock");
     // Shares the connectors' target directory, where the SDK is already built.
     let target: PathBuf = repo_root().join("connectors/target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());

@@ -85,6 +85,18 @@ const JS: [(&str, &str); 6] = [
     ),
 ];
 
+/// The JavaScript tools' lockfile: the JavaScript HubSpot connector's, whose tools
+/// (`devDependencies`) the JavaScript template pins to the same versions, so a new
+/// project installs with `npm ci` exactly what CI builds with.
+const JS_LOCK: &str = include_str!("../../../../connectors/hubspot-js/package-lock.json");
+/// The package name in [`JS_LOCK`], replaced by the new project's.
+const JS_LOCK_NAME: &str = "\"name\": \"switchboard-connector-hubspot-js\"";
+
+/// What a new project keeps out of version control, per language.
+const GITIGNORE_RUST: &str = "/target/\n";
+const GITIGNORE_PYTHON: &str = "/target/\n__pycache__/\n";
+const GITIGNORE_JS: &str = "/target/\n/node_modules/\n";
+
 /// The contract, copied into Python and JavaScript projects.
 const WIT: [(&str, &str); 10] = [
     ("wit/world.wit", include_str!("../../../../wit/world.wit")),
@@ -106,13 +118,28 @@ pub(crate) fn files(lang: Lang, vars: &Vars) -> Vec<(String, String)> {
         Lang::Python => (&PYTHON, &WIT),
         Lang::Js => (&JS, &WIT),
     };
-    own.iter()
+    let mut all: Vec<(String, String)> = own
+        .iter()
         .map(|(path, text)| ((*path).to_string(), fill(text, vars)))
         .chain(
             wit.iter()
                 .map(|(path, text)| ((*path).to_string(), (*text).to_string())),
         )
-        .collect()
+        .collect();
+    let gitignore = match lang {
+        Lang::Rust => GITIGNORE_RUST,
+        Lang::Python => GITIGNORE_PYTHON,
+        Lang::Js => {
+            let name = format!("\"name\": {:?}", vars.name);
+            all.push((
+                "package-lock.json".into(),
+                JS_LOCK.replace(JS_LOCK_NAME, &name),
+            ));
+            GITIGNORE_JS
+        }
+    };
+    all.push((".gitignore".into(), gitignore.into()));
+    all
 }
 
 /// What to run next, from the current directory.
@@ -160,6 +187,24 @@ mod tests {
                 assert!(!text.contains("{{"), "{lang:?} {path} keeps a placeholder");
             }
         }
+    }
+
+    #[test]
+    fn the_js_lockfile_pins_the_templates_tools_under_the_new_name() {
+        let f = files(Lang::Js, &vars());
+        let json = |path: &str| -> serde_json::Value {
+            let text = &f.iter().find(|(p, _)| p == path).expect(path).1;
+            serde_json::from_str(text).expect(path)
+        };
+        let (package, lock) = (json("package.json"), json("package-lock.json"));
+        assert_eq!(lock["name"], "acme-crm");
+        assert_eq!(lock["packages"][""]["name"], "acme-crm");
+        // `npm ci` refuses a lockfile whose root dependencies differ from package.json.
+        assert_eq!(
+            lock["packages"][""]["devDependencies"],
+            package["devDependencies"]
+        );
+        assert_eq!(lock["packages"][""].get("dependencies"), None);
     }
 
     #[test]

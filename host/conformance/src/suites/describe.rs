@@ -120,8 +120,8 @@ pub(crate) fn problems(d: &Descriptor) -> Vec<String> {
         }
     }
     for host in &d.outbound_hosts {
-        if let Err(why) = host_problem(host) {
-            p.push(format!("outbound host {host:?} {why}"));
+        if let Err(why) = switchboard_config::check_declared_host(host) {
+            p.push(format!("outbound host {host:?}: {why}"));
         }
     }
     for (what, names) in [
@@ -151,20 +151,6 @@ pub(crate) fn problems(d: &Descriptor) -> Vec<String> {
         }
     }
     p
-}
-
-/// Why `host` is not `scheme://host[:port]`.
-fn host_problem(host: &str) -> Result<(), String> {
-    let (scheme, rest) = host
-        .split_once("://")
-        .ok_or_else(|| "must be scheme://host[:port]".to_string())?;
-    if scheme != "https" && scheme != "http" {
-        return Err("must use http or https".into());
-    }
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
-        return Err("must be scheme://host[:port], with no path, query or user".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -201,11 +187,27 @@ mod tests {
         for want in [
             "name \"Acme CRM\"",
             "not semver",
-            "no path",
-            "http or https",
+            "is not allowed",
+            "is not \"http\" or \"https\"",
             "listed twice",
         ] {
             assert!(p.contains(want), "{want}: {p}");
         }
+    }
+
+    #[test]
+    fn a_host_is_one_named_host_with_a_numeric_port() {
+        let mut d = descriptor();
+        d.outbound_hosts = vec![
+            "https://*".into(),
+            "https://*.acme.test".into(),
+            "https://api.acme.test:*".into(),
+            "api.acme.test".into(),
+            "https://[::1]:443".into(),
+        ];
+        let p = problems(&d);
+        assert_eq!(p.len(), 4, "{p:#?}");
+        assert!(p[..3].iter().all(|m| m.contains("wildcard")), "{p:#?}");
+        assert!(p[3].contains("with the scheme"), "{p:#?}");
     }
 }

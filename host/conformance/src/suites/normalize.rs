@@ -206,20 +206,24 @@ async fn map_fields(
     across: &mut Across,
     returned: &mut Vec<String>,
 ) -> Option<switchboard_runtime::GuestFault> {
+    let mut host_calls = |calls: std::collections::BTreeMap<&'static str, u32>, fresh: &str| {
+        if !calls.is_empty() {
+            let list: Vec<String> = calls.iter().map(|(n, c)| format!("{n} x{c}")).collect();
+            across
+                .host_calls
+                .push(format!("{:?}{fresh}: {}", case.name, list.join(", ")));
+        }
+    };
     let before = inst.observed();
     let first = inst.map_fields(rec).await;
     let second = inst.map_fields(rec).await;
-    let calls = inst.observed().calls_since(&before);
-    if !calls.is_empty() {
-        let list: Vec<String> = calls.iter().map(|(n, c)| format!("{n} x{c}")).collect();
-        across
-            .host_calls
-            .push(format!("{:?}: {}", case.name, list.join(", ")));
-    }
+    host_calls(inst.observed().calls_since(&before), "");
     let context = format!("{MAP}/{}", case.name);
     let third = match kit.instance(dep, &context).await {
         Ok(mut fresh) => {
+            let before = fresh.observed();
             let r = fresh.map_fields(rec).await;
+            host_calls(fresh.observed().calls_since(&before), " (fresh instance)");
             kit.observe(&context, &fresh, vec![format!("{r:?}")], r.as_ref().err());
             format!("{r:?}")
         }

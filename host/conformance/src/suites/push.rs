@@ -102,6 +102,7 @@ async fn one(kit: &Kit, sim: &dyn Simulator, case: &PushCase) -> Check {
             (AttemptResult::Failed(class), Some(want)) => {
                 crate::suites::classify::judge(want, class)
                     .map_err(|(e, g)| (format!("{which} to fail as {e}"), g))?;
+                transport_ok(case, &output).map_err(|(e, g)| (format!("{which}: {e}"), g))?;
             }
             (other, Some(want)) => {
                 return fail(
@@ -169,6 +170,30 @@ async fn one(kit: &Kit, sim: &dyn Simulator, case: &PushCase) -> Check {
         );
     }
     Ok(())
+}
+
+/// With `expect.transport`, a request of the attempt failed in transport that way.
+fn transport_ok(case: &PushCase, output: &AttemptOutput) -> Check {
+    let Some(want) = &case.expect.transport else {
+        return Ok(());
+    };
+    let failures: Vec<&str> = output
+        .journal
+        .http
+        .iter()
+        .filter_map(|x| x.failure)
+        .collect();
+    if failures.iter().any(|f| f.starts_with(want.as_str())) {
+        return Ok(());
+    }
+    fail(
+        format!("a request that failed in transport as {want:?}"),
+        if failures.is_empty() {
+            "every request got a response".to_string()
+        } else {
+            format!("transport failures {failures:?}")
+        },
+    )
 }
 
 /// Live objects of each type the case counts.

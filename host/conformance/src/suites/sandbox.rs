@@ -23,7 +23,11 @@ pub(crate) async fn run(kit: &Kit, evidence: &[Evidence], out: &mut Out) {
     let checks: [(&str, Check, Option<String>); 7] = [
         (
             "stays inside its declared hosts",
-            hosts(evidence, allowed.as_deref()),
+            hosts(
+                evidence,
+                allowed.as_deref(),
+                &kit.descriptor().outbound_hosts,
+            ),
             None,
         ),
         (
@@ -135,9 +139,11 @@ fn mib(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / (1024.0 * 1024.0))
 }
 
-/// Every request went to the simulator and none was denied by the sandbox.
-fn hosts(evidence: &[Evidence], allowed: Option<&str>) -> Check {
-    let bad = evidence
+/// Every request went to the simulator and none was denied by the sandbox; and a
+/// connector that sends HTTP declares the hosts it sends to in production (the kit
+/// points it at the simulator, so only that they are declared can be judged here).
+fn hosts(evidence: &[Evidence], allowed: Option<&str>, declared: &[String]) -> Check {
+    let bad: Vec<String> = evidence
         .iter()
         .flat_map(|e| e.http.iter().map(move |x| (e, x)))
         .filter(|(_, x)| {
@@ -158,7 +164,16 @@ fn hosts(evidence: &[Evidence], allowed: Option<&str>) -> Check {
         Some(base) => format!("every request to the CRM at {base} (the configured base-url)"),
         None => "no requests (no simulator)".into(),
     };
-    listed(&expected, bad, None)
+    listed(&expected, bad, None)?;
+    let sent = evidence.iter().any(|e| !e.http.is_empty());
+    if sent && declared.is_empty() {
+        return Err((
+            "describe's outbound-hosts to name the CRM's hosts, since the connector sends HTTP"
+                .into(),
+            "outbound-hosts is empty".into(),
+        ));
+    }
+    Ok(())
 }
 
 fn faults(evidence: &[Evidence], is: impl Fn(&GuestFault) -> bool, expected: &str) -> Check {
@@ -174,7 +189,9 @@ fn faults(evidence: &[Evidence], is: impl Fn(&GuestFault) -> bool, expected: &st
     listed(expected, bad, None)
 }
 
-/// The secret's value appears in no log line, annotation, returned text or request line.
+/// The secret's value appears in no log line, annotation, returned text, request line
+/// or guest stdout/stderr. A guest cannot read a secret, so this catches a value that
+/// came back some other way (a CRM echoing a header) and the host's own redaction.
 pub(crate) fn secrets(evidence: &[Evidence], secret: &str) -> Check {
     let mut bad = Vec::new();
     for e in evidence {
@@ -189,6 +206,10 @@ pub(crate) fn secrets(evidence: &[Evidence], secret: &str) -> Check {
                     .map(|(_, v)| ("audit annotation", v.as_str())),
             )
             .chain(e.returned.iter().map(|r| ("returned value", r.as_str())))
+            .chain([
+                ("stdout", e.observed.stdout.as_str()),
+                ("stderr", e.observed.stderr.as_str()),
+            ])
             .chain(e.http.iter().map(|x| ("request line", x.request.as_str())));
         for (place, text) in places {
             if text.contains(secret) {
@@ -250,6 +271,49 @@ mod tests {
     fn a_secret_in_a_log_line_fails() {
         assert!(secrets(&[evidence("token sb-s3cret used")], "sb-s3cret").is_err());
         assert!(secrets(&[evidence("token [redacted] used")], "sb-s3cret").is_ok());
+        let mut e = evidence("");
+        e.observed.stderr = "Traceback: header Bearer sb-s3cret".into();
+        let err = secrets(&[e], "sb-s3cret").unwrap_err();
+        assert!(err.1.contains("stderr"), "{err:?}");
+    }
+
+    fn sent(request: &str) -> Evidence {
+        let mut e = evidence("");
+        e.http.push(switchboard_runtime::HttpExchange {
+            request: request.into(),
+            result: Ok(200),
+            failure: None,
+            elapsed_ms: 1,
+        });
+        e
+    }
+
+    #[test]
+    fn a_request_elsewhere_or_no_declared_host_fails() {
+        let base = "http://127.0.0.1:4000";
+        let declared = ["https://api.acme.test".to_string()];
+        let ok = sent("POST http://127.0.0.1:4000/contacts");
+        assert!(hosts(std::slice::from_ref(&ok), Some(base), &declared).is_ok());
+        let elsewhere = sent("POST https://api.acme.test/contacts");
+        let err = hosts(&[elsewhere], Some(base), &declared).unwrap_err();
+        assert!(err.1.contains("api.acme.test"), "{err:?}");
+        let err = hosts(&[ok], Some(base), &[]).unwrap_err();
+        assert!(err.0.contains("outbound-hosts"), "{err:?}");
+        assert!(hosts(&[evidence("")], Some(base), &[]).is_ok());
+    }
+
+    #[test]
+    fn an_undeclared_secret_fails() {
+        let mut e = evidence("");
+        e.observed.secrets.insert("other-token".into());
+        let err = declared(
+            std::slice::from_ref(&e),
+            |e| &e.observed.secrets,
+            &["acme-token".into()],
+            "secret",
+        )
+        .unwrap_err();
+        assert!(err.1.contains("\"other-token\""), "{err:?}");
     }
 
     #[test]

@@ -110,3 +110,23 @@ async fn injected_reset_is_a_connection_error_for_the_client() {
     // The server keeps serving new connections.
     assert_eq!(get(&sim, "/crm/v3/objects/contacts").await.status, 200);
 }
+
+#[tokio::test]
+async fn a_delayed_request_that_outlives_a_reset_does_not_land_in_the_new_portal() {
+    let sim = start_default().await;
+    sim.inject(Fault::new(FaultAction::Delay(Duration::from_millis(400))).with_times(1));
+    let base = sim.clone();
+    let late = tokio::spawn(async move {
+        post(
+            &base,
+            "/crm/v3/objects/contacts",
+            json!({ "properties": { "email": "late@example.com" } }),
+        )
+        .await
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sim.reset();
+    let resp = late.await.expect("request task");
+    assert_eq!(resp.status, 503);
+    assert!(sim.snapshot().contacts.is_empty());
+}
