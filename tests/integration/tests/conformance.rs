@@ -261,6 +261,35 @@ fn a_qa_case_file_adds_cases_without_rust() {
 }
 
 #[test]
+fn a_transient_failure_that_was_not_a_timeout_fails_a_timeout_expectation() {
+    let cases = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        cases.path().join("slow.toml"),
+        "crm = \"hubspot\"\n\n[[push]]\nname = \"a 503 posing as a timeout\"\nkind = \"contact\"\n\
+         fields = { phone = \"+447911123456\" }\nfault = { action = \"respond\", status = 503 }\n\
+         expect = { failure = { class = \"transient\" }, transport = \"timeout\" }\n",
+    )
+    .expect("write case file");
+    let dir = cases.path().to_str().expect("utf-8 path");
+    let (out, _d) = conformance(
+        &connector_wasm("hubspot"),
+        &["--json", "--cases", dir, "--case", "posing"],
+    );
+    let report = json_report(&out);
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    let r = result(&report, "push/a 503 posing as a timeout");
+    assert_eq!(r["status"], "fail", "{r:#}");
+    assert!(
+        r["expected"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("\"timeout\""),
+        "{r:#}"
+    );
+    assert_eq!(r["got"], "every request got a response", "{r:#}");
+}
+
+#[test]
 fn a_case_filter_that_matches_no_check_is_an_error_not_a_pass() {
     let (out, _d) = conformance(&connector_wasm("hubspot"), &["--case", "no such check"]);
     assert_eq!(out.status.code(), Some(2));
