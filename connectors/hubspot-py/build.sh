@@ -4,7 +4,8 @@
 # Creates (or reuses) a virtual environment in connectors/target/py-venv,
 # installs requirements.txt into it, generates the WIT bindings into
 # connectors/target/hubspot-py-bindings and runs componentize-py. Safe to run
-# again. Set PYTHON to choose the interpreter for the venv (default python3).
+# again: it keeps the component when no input is newer. Set PYTHON to choose the
+# interpreter for the venv (default python3).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,6 +22,13 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
 site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+
+# Nothing the build reads (this directory, requirements.txt included, and the WIT) is
+# newer than the component: keep it (each test process asks for a build).
+if [[ -f "$out" && -z "$(find "$here" "$repo/wit" -type f -newer "$out" -not -path '*/__pycache__*' -print -quit)" ]]; then
+    echo "up to date: $out"
+    exit 0
+fi
 
 rm -rf "$bindings"
 "$venv/bin/componentize-py" -q -d "$repo/wit" -w connector bindings "$bindings"

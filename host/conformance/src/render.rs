@@ -161,7 +161,8 @@ fn secs(ms: u64) -> String {
     format!("{:.3}", ms as f64 / 1000.0)
 }
 
-/// XML text and attribute escaping; control characters XML 1.0 cannot hold become `?`.
+/// XML text and attribute escaping; characters XML 1.0 cannot hold (controls, U+FFFE,
+/// U+FFFF) become `?`.
 fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
@@ -173,7 +174,7 @@ fn esc(text: &str) -> String {
             '\'' => out.push_str("&apos;"),
             '\n' => out.push_str("&#10;"),
             '\t' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 => out.push('?'),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('?'),
             c => out.push(c),
         }
     }
@@ -232,5 +233,47 @@ mod tests {
         );
         assert!(x.contains("<skipped message=\"no simulator\"/>"), "{x}");
         assert_eq!(x.matches("<testsuite ").count(), 3, "{x}");
+    }
+
+    #[test]
+    fn junit_parses_as_xml_whatever_the_connector_returned() {
+        use quick_xml::events::Event;
+        let mut r = report();
+        let hostile = "a \"q\" & <b> 'c'\u{1}\u{FFFE}\r\n]]>";
+        r.results[1].got = Some(hostile.into());
+        r.results[1].name = hostile.into();
+        let x = junit(&r);
+        let mut reader = quick_xml::Reader::from_str(&x);
+        let (mut cases, mut names, mut failure_text) = (0, Vec::new(), String::new());
+        let mut in_failure = false;
+        loop {
+            match reader.read_event() {
+                Ok(Event::Eof) => break,
+                Ok(Event::Start(e) | Event::Empty(e)) => {
+                    if e.name().as_ref() == b"testcase" {
+                        cases += 1;
+                        for a in e.attributes() {
+                            let a = a.expect("attribute");
+                            if a.key.as_ref() == b"name" {
+                                let v = a
+                                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                                    .expect("attribute value");
+                                names.push(v.into_owned());
+                            }
+                        }
+                    }
+                    in_failure = e.name().as_ref() == b"failure";
+                }
+                Ok(Event::Text(t)) if in_failure => {
+                    failure_text.push_str(&t.decode().expect("failure text"));
+                }
+                Ok(Event::End(_)) => in_failure = false,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed at {}: {e}\n{x}", reader.buffer_position()),
+            }
+        }
+        assert_eq!(cases, 3, "{x}");
+        assert_eq!(names[1], "a \"q\" & <b> 'c'?? \n]]>", "{x}");
+        assert!(failure_text.contains("got: "), "{failure_text}");
     }
 }
