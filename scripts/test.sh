@@ -49,7 +49,7 @@ cargo test --workspace 2>&1 | tee -a "$log"
 awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
      /^Ran [0-9]+ tests? in / { py += $2 }
      /^(OK|FAILED) \(/ {
-       n = split($0, parts, /[(), ]+/)
+       n = split($0, parts, /[(),] */)
        for (i = 2; i <= n; i++) {
          split(parts[i], kv, "=")
          if (kv[1] == "failures" || kv[1] == "errors") pyfail += kv[2]

@@ -19,7 +19,8 @@ fi
 
 # Nothing the build reads (this directory, the lockfile included, and the WIT) is newer
 # than the component: keep it (each test process asks for a build).
-if [[ -f "$wasm" && -z "$(find "$here" "$repo/wit" -type f -newer "$wasm" -not -path "$here/node_modules/*" -print -quit)" ]]; then
+# (Files only: a deleted source file is not noticed; delete the component to rebuild.)
+if [[ -f "$wasm" && -z "$(find "$here" "$repo/wit" -path "$here/node_modules" -prune -o -type f -newer "$wasm" -print -quit)" ]]; then
   echo "up to date: $wasm"
   exit 0
 fi

@@ -25,7 +25,8 @@ site="$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["pu
 
 # Nothing the build reads (this directory, requirements.txt included, and the WIT) is
 # newer than the component: keep it (each test process asks for a build).
-if [[ -f "$out" && -z "$(find "$here" "$repo/wit" -type f -newer "$out" -not -path '*/__pycache__*' -print -quit)" ]]; then
+# (Files only: a deleted source file is not noticed; delete the component to rebuild.)
+if [[ -f "$out" && -z "$(find "$here" "$repo/wit" -name __pycache__ -prune -o -type f -newer "$out" -print -quit)" ]]; then
     echo "up to date: $out"
     exit 0
 fi

@@ -19,16 +19,6 @@ pub const CLASSES: [&str; 9] = [
 ];
 /// Push statuses, as case files spell them.
 pub const STATUSES: [&str; 3] = ["created", "updated", "already-present"];
-/// The host's names for transport failures (`HttpExchange::failure`).
-const TRANSPORT: [&str; 7] = [
-    "timeout-connect",
-    "timeout-tls-handshake",
-    "timeout-total",
-    "connect-failed",
-    "tls-failed",
-    "denied",
-    "too-large",
-];
 /// HTTP methods a fault may be limited to.
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// Most pushes one case may make.
@@ -164,10 +154,14 @@ fn push(c: &PushCase) -> Result<(), String> {
                 "expect.transport needs `failure`: a transport failure fails the push".into(),
             );
         }
-        if !TRANSPORT.iter().any(|known| known.starts_with(t.as_str())) || t.is_empty() {
+        if !switchboard_runtime::TRANSPORT_FAILURES
+            .iter()
+            .any(|known| known.starts_with(t.as_str()))
+            || t.is_empty()
+        {
             return Err(format!(
                 "expect.transport {t:?} is not one of (or a prefix of) {}",
-                TRANSPORT.join(", ")
+                switchboard_runtime::TRANSPORT_FAILURES.join(", ")
             ));
         }
     }
@@ -200,7 +194,7 @@ fn simulated(c: &PushCase, objects: crate::sims::Objects) -> Result<(), String> 
 
 fn fault(f: &FaultSpec) -> Result<(), String> {
     if let Some(m) = &f.method
-        && !METHODS.contains(&m.as_str())
+        && !METHODS.contains(&m.to_ascii_uppercase().as_str())
     {
         return Err(format!(
             "fault.method {m:?} is not one of {}",
@@ -293,9 +287,9 @@ mod tests {
         ));
         assert!(e.contains("expect.created \"tasks\""), "{e}");
         let e = err(&case(
-            "fault = { action = \"timeout\", method = \"post\" }\nexpect = { failure = { class = \"transient\" } }",
+            "fault = { action = \"timeout\", method = \"FETCH\" }\nexpect = { failure = { class = \"transient\" } }",
         ));
-        assert!(e.contains("fault.method \"post\""), "{e}");
+        assert!(e.contains("fault.method \"FETCH\""), "{e}");
         let e = err(&case(
             "expect = { failure = { class = \"transient\" }, transport = \"slow\" }",
         ));

@@ -8,6 +8,19 @@ const MAX_ANNOTATIONS: usize = 64;
 /// Longest annotation key or value kept, in bytes.
 const MAX_ANNOTATION_BYTES: usize = 1024;
 
+/// Every name [`HttpExchange::failure`] can hold: the host's names for transport
+/// failures, in the order of `http.error`'s cases.
+pub const TRANSPORT_FAILURES: [&str; 8] = [
+    "denied",
+    "timeout-connect",
+    "timeout-tls-handshake",
+    "timeout-total",
+    "connect-failed",
+    "tls-failed",
+    "too-large",
+    "invalid-request",
+];
+
 /// One outbound request as the audit log sees it (no secrets, no bodies).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct HttpExchange {

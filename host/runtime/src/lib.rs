@@ -60,7 +60,7 @@ pub use guest_output::MAX_STREAM_BYTES;
 pub use host_state::WorkUnit;
 pub use idempotency::idempotency_key;
 pub use instance::ConnectorInstance;
-pub use journal::{HttpExchange, Journal, Throttle, truncate};
+pub use journal::{HttpExchange, Journal, TRANSPORT_FAILURES, Throttle, truncate};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
 pub use observed::{GuestLog, Observed};

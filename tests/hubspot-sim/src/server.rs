@@ -264,7 +264,13 @@ async fn serve(
     }
 
     let token = api::bearer_token(authorization.as_deref());
-    let fault = lock(&shared).begin_request(&method, &path, token, Instant::now());
+    // The reset count is read under the same lock that picks the fault, so a reset
+    // can never fall between them.
+    let (fault, resets) = {
+        let mut st = lock(&shared);
+        let fault = st.begin_request(&method, &path, token, Instant::now());
+        (fault, st.resets)
+    };
     match fault {
         Some(FaultAction::Respond {
             status,
@@ -302,7 +308,6 @@ async fn serve(
             return std::future::pending().await;
         }
         Some(FaultAction::Delay(wait)) => {
-            let resets = lock(&shared).resets;
             tokio::time::sleep(wait).await;
             if lock(&shared).resets != resets {
                 // The portal this request was sent to was reset while it waited (its

@@ -138,3 +138,31 @@ fn failure_kind(err: &HttpError) -> &'static str {
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_failure_name_is_one_the_journal_lists() {
+        let timeout = |phase| HttpError::Timeout {
+            phase,
+            limit: Duration::from_secs(1),
+            detail: String::new(),
+        };
+        let names: Vec<&str> = [
+            HttpError::Denied(String::new()),
+            timeout(TimeoutPhase::Connect),
+            timeout(TimeoutPhase::TlsHandshake),
+            timeout(TimeoutPhase::Total),
+            HttpError::Connect(String::new()),
+            HttpError::Tls(String::new()),
+            HttpError::TooLarge { limit: 1 },
+            HttpError::InvalidRequest(String::new()),
+        ]
+        .iter()
+        .map(failure_kind)
+        .collect();
+        assert_eq!(names, crate::TRANSPORT_FAILURES);
+    }
+}

@@ -124,7 +124,12 @@ async fn a_delayed_request_that_outlives_a_reset_does_not_land_in_the_new_portal
         )
         .await
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Reset only once the request has met the fault (and is waiting in it).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sim.snapshot().faults_pending > 0 {
+        assert!(Instant::now() < deadline, "the request never arrived");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     sim.reset();
     let resp = late.await.expect("request task");
     assert_eq!(resp.status, 503);
