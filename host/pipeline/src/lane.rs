@@ -122,6 +122,14 @@ impl Lane {
         self.concurrency - self.slots.available_permits().min(self.concurrency)
     }
 
+    /// Attempts of this lane's tenant running now, over all its lanes, for a tenant of
+    /// `tenant_concurrency`: one read of the tenant's slots, so it is consistent where
+    /// a sum of the lanes' `in_flight`, read one after the other, is not.
+    pub fn tenant_in_flight(&self, tenant_concurrency: usize) -> usize {
+        let total = tenant_concurrency.max(1);
+        total - self.tenant_slots.available_permits().min(total)
+    }
+
     /// The breaker's state and counters.
     pub fn breaker(&self) -> BreakerSnapshot {
         lock(&self.breaker).snapshot(Instant::now())

@@ -25,6 +25,7 @@ pub(crate) fn status(ctx: &Ctx) -> Reply {
         .iter()
         .map(|lane| {
             let scope = lane.scope();
+            let tenant = ctx.pipeline.tenants().get(&lane.tenant);
             json!({
                 "tenant": lane.tenant,
                 "deployment": lane.name,
@@ -34,7 +35,8 @@ pub(crate) fn status(ctx: &Ctx) -> Reply {
                 "next_due_ms": store.next_due(&scope).ok().flatten(),
                 "in_flight": lane.in_flight(),
                 "concurrency": lane.concurrency,
-                "tenant_concurrency": ctx.pipeline.tenants().get(&lane.tenant).map(|t| t.concurrency),
+                "tenant_concurrency": tenant.map(|t| t.concurrency),
+                "tenant_in_flight": tenant.map(|t| lane.tenant_in_flight(t.concurrency)),
                 "rate_limits": lane.limiter().snapshot(),
                 "breaker": lane.breaker(),
             })
