@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -164,17 +164,29 @@ impl SledDeliveryStore {
     }
 }
 
+/// How often an idle applier looks at the log's size. Items reach the applier before
+/// their bytes reach the file (the group commit writes them), so the size seen right
+/// after the last batch can be short of the truth.
+const IDLE_CHECK: Duration = Duration::from_millis(200);
+
 /// Applies logged items to sled as they come; when idle with a large log, flushes sled and
 /// empties the log (holding the writer lock, so no item is logged meanwhile).
 fn apply_loop(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
-    while let Ok(mut items) = rx.recv() {
+    loop {
+        let mut items = match rx.recv_timeout(IDLE_CHECK) {
+            Ok(items) => items,
+            Err(RecvTimeoutError::Timeout) => Vec::new(),
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         while let Ok(more) = rx.try_recv() {
             items.extend(more);
             if items.len() >= 4096 {
                 break;
             }
         }
-        apply_or_log(inner, &items);
+        if !items.is_empty() {
+            apply_or_log(inner, &items);
+        }
         let large = inner
             .wal
             .as_ref()
