@@ -140,8 +140,10 @@ version = "^0.3"
 
 [http]
 allowed_hosts = ["http://127.0.0.1:$PORT"]
-# The simulator is on loopback, which is refused unless allowed here.
+# The simulator is on loopback, which is refused unless allowed here, and speaks
+# plain http, which a secret is never sent over unless allowed here.
 allow_private_addresses = true
+allow_secrets_over_http = true
 request_timeout_ms = 5000
 
 [config]

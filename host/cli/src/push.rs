@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use switchboard_runtime::{Deployment, RetryPolicy, deliver, record_from_json_str};
+use switchboard_storage::LegacyClaim;
 
 use crate::output::{Line, Summary};
 
@@ -21,6 +22,10 @@ pub(crate) struct PushArgs {
     /// The deployment manifest (TOML).
     #[arg(long)]
     manifest: PathBuf,
+    /// The deployment's name: the scope of its state, jobs and idempotency keys in the
+    /// data directory. Defaults to the manifest file's name without its extension.
+    #[arg(long)]
+    deployment: Option<String>,
     /// Print one JSON object per record instead of text.
     #[arg(long)]
     json: bool,
@@ -36,11 +41,29 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
     let bytes = std::fs::read(&args.records)
         .with_context(|| format!("reading records file {:?}", args.records.display()))?;
 
+    let deployment = match &args.deployment {
+        Some(name) => name.clone(),
+        None => args
+            .manifest
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .context("--deployment is needed: the manifest path has no file name")?,
+    };
     let rt = crate::open_runtime(data_dir)?;
     let loaded = rt.load(&args.connector).await?;
+    let claim = LegacyClaim {
+        tenant: args.tenant.clone(),
+        deployment: deployment.clone(),
+        claimed_name: loaded.descriptor().name.clone(),
+    };
+    rt.storage()
+        .migrate_scopes(&[claim])
+        .context("migrating state to deployment scopes")?;
     let dep = Deployment::new(
         &rt,
         &args.tenant,
+        &deployment,
         loaded,
         &manifest,
         &args.manifest.display().to_string(),

@@ -25,13 +25,45 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     } else {
         CommitMode::Group
     };
-    switchboard_server::run(&config, mode, shutdown_signal(), |addr| {
+    let grace = config.server.shutdown_grace();
+    let shutdown = async move {
+        shutdown_signal().await;
+        arm_exit_watchdog(grace + FINAL_STEPS);
+    };
+    switchboard_server::run(&config, mode, shutdown, |addr| {
         // Scripts and tests read this line to find the API.
         println!("listening on http://{addr}");
     })
     .await?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// Time after the drain grace for giving back leases and the final flush.
+const FINAL_STEPS: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Ends the process if shutdown has not finished within `limit`.
+///
+/// The drain aborts in-flight attempts after the grace period, and every guest yields
+/// to the executor at each epoch tick, so the orderly path should always finish; this
+/// is the backstop that needs nothing from any task. It runs on an OS thread of its own,
+/// so a stalled async runtime cannot hold it up. Accepted records are durable before
+/// their 202, and an unfinished attempt's lease expires, so exiting here loses nothing.
+fn arm_exit_watchdog(limit: std::time::Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("switchboard-exit-watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            tracing::error!(?limit, "shutdown did not finish in time; exiting now");
+            eprintln!("switchboard: shutdown did not finish within {limit:?}; exiting");
+            std::process::exit(EXIT_SHUTDOWN_TIMEOUT);
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the shutdown watchdog");
+    }
+}
+
+/// Exit code when shutdown overran its limit.
+const EXIT_SHUTDOWN_TIMEOUT: i32 = 3;
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C).
 async fn shutdown_signal() {

@@ -45,6 +45,7 @@ mod hosts;
 mod manifest;
 mod names;
 mod rate_limits;
+mod secret_grant;
 mod secrets;
 mod sections;
 mod serve;
@@ -55,6 +56,7 @@ pub use hosts::check_declared_host;
 pub use manifest::DeploymentManifest;
 pub use names::is_valid_name;
 pub use rate_limits::{Breaker, BudgetOverride, RateLimits};
+pub use secret_grant::SecretGrant;
 pub use secrets::{SecretError, SecretSource};
 pub use sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
 pub use serve::{

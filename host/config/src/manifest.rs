@@ -9,7 +9,8 @@ use crate::config_values::config_map;
 use crate::error::ManifestError;
 use crate::names::named_map;
 use crate::rate_limits::{Breaker, RateLimits};
-use crate::secrets::{SecretError, SecretSource};
+use crate::secret_grant::SecretGrant;
+use crate::secrets::SecretError;
 use crate::sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
 use crate::toml_de;
 
@@ -34,9 +35,10 @@ pub struct DeploymentManifest {
     /// (integers and booleans are stringified). Default: empty.
     #[serde(deserialize_with = "config_map")]
     pub config: BTreeMap<String, String>,
-    /// `[secrets]`: secret name to where its value is read from. Default: empty.
+    /// `[secrets]`: secret name to where its value is read from and the hosts it may be
+    /// sent to. Default: empty.
     #[serde(deserialize_with = "named_map")]
-    pub secrets: BTreeMap<String, SecretSource>,
+    pub secrets: BTreeMap<String, SecretGrant>,
     /// `[state]`: durable state limits.
     pub state: StateLimits,
     /// `[owned_fields]`: fields this deployment is the system of record for.
@@ -67,7 +69,10 @@ impl DeploymentManifest {
         let dir = Path::new(origin).parent().unwrap_or(Path::new(""));
         manifest.secrets = std::mem::take(&mut manifest.secrets)
             .into_iter()
-            .map(|(name, source)| (name, source.relative_to(dir)))
+            .map(|(name, grant)| {
+                let source = grant.source.relative_to(dir);
+                (name, SecretGrant { source, ..grant })
+            })
             .collect();
         Ok(manifest)
     }
@@ -75,15 +80,64 @@ impl DeploymentManifest {
     /// Reads the value of the secret `name` declared in `[secrets]`.
     pub fn resolve_secret(&self, name: &str) -> Result<String, SecretError> {
         match self.secrets.get(name) {
-            Some(source) => source.resolve(name),
+            Some(grant) => grant.source.resolve(name),
             None => Err(SecretError::Undeclared {
                 secret: name.to_owned(),
             }),
         }
     }
 
+    /// The `[http].allowed_hosts` entries secret `name` may be sent to: its `hosts`, or
+    /// the allowlist's only entry. Empty for an undeclared secret.
+    pub fn secret_hosts(&self, name: &str) -> Vec<String> {
+        match self.secrets.get(name) {
+            Some(SecretGrant {
+                hosts: Some(hosts), ..
+            }) => hosts.clone(),
+            Some(_) => self.http.allowed_hosts.clone(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Checks each secret's `hosts` against `[http].allowed_hosts`.
+    fn check_secret_hosts(&self, text: &str, origin: &str) -> Result<(), ManifestError> {
+        let allowed = &self.http.allowed_hosts;
+        for (name, grant) in &self.secrets {
+            let location = toml_de::key_location(text, &["secrets", name]);
+            match &grant.hosts {
+                Some(hosts) => {
+                    if let Some(h) = hosts.iter().find(|h| !allowed.contains(h)) {
+                        return Err(ManifestError::at_key(
+                            origin,
+                            format!("secrets.{name}.hosts"),
+                            format!(
+                                "{h:?} is not one of [http].allowed_hosts {allowed:?}; a secret may only be sent to an allowed host, written exactly as there"
+                            ),
+                        )
+                        .with_location(location));
+                    }
+                }
+                None if allowed.len() > 1 => {
+                    return Err(ManifestError::at_key(
+                        origin,
+                        format!("secrets.{name}"),
+                        format!(
+                            "say which hosts this secret may be sent to, e.g. hosts = [{:?}]: [http].allowed_hosts has {} entries, and a secret goes only where the operator binds it",
+                            allowed[0],
+                            allowed.len()
+                        ),
+                    )
+                    .with_location(location));
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that involve more than one key.
     fn check(&self, text: &str, origin: &str) -> Result<(), ManifestError> {
+        self.check_secret_hosts(text, origin)?;
         let limits = &self.limits;
         if limits.wall_timeout_ms < limits.time_budget_ms {
             return Err(ManifestError::at_key(

@@ -5,6 +5,7 @@
 //! message or in `Debug` output.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -36,50 +37,66 @@ pub enum SecretSource {
     deny_unknown_fields,
     expecting = "a table with exactly one of `env` or `file`"
 )]
-struct RawSecretSource {
-    env: Option<String>,
-    file: Option<PathBuf>,
+pub(crate) struct RawSecretSource {
+    pub(crate) env: Option<String>,
+    pub(crate) file: Option<PathBuf>,
 }
 
 impl<'de> Deserialize<'de> for SecretSource {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        de.deserialize_any(SourceVisitor)
+        de.deserialize_any(TableOnly::<SecretSource>(PhantomData))
+    }
+}
+
+/// A value that must be written as a table in TOML, built from that table.
+pub(crate) trait FromTable: Sized {
+    /// What the table holds, for serde's "expected ..." messages.
+    const EXPECTING: &'static str;
+    /// Builds the value from the table's entries.
+    fn from_table<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+}
+
+impl FromTable for SecretSource {
+    const EXPECTING: &'static str = "a table with exactly one of `env` or `file`";
+
+    fn from_table<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error> {
+        let raw = RawSecretSource::deserialize(MapAccessDeserializer::new(map))?;
+        SecretSource::try_from(raw).map_err(A::Error::custom)
     }
 }
 
 /// Accepts a table; refuses anything else without echoing it, since a string or number
 /// here is most likely the secret itself.
-struct SourceVisitor;
+pub(crate) struct TableOnly<T>(pub(crate) PhantomData<T>);
 
 /// Why a value that is not a table is refused.
 const NOT_A_TABLE: &str = "must be a table with exactly one of `env` or `file`, such as \
                            { env = \"VAR\" }; the secret itself never goes in this file";
 
-impl<'de> Visitor<'de> for SourceVisitor {
-    type Value = SecretSource;
+impl<'de, T: FromTable> Visitor<'de> for TableOnly<T> {
+    type Value = T;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a table with exactly one of `env` or `file`")
+        f.write_str(T::EXPECTING)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<SecretSource, A::Error> {
-        let raw = RawSecretSource::deserialize(MapAccessDeserializer::new(map))?;
-        SecretSource::try_from(raw).map_err(A::Error::custom)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::from_table(map)
     }
 
-    fn visit_str<E: Error>(self, _value: &str) -> Result<SecretSource, E> {
+    fn visit_str<E: Error>(self, _value: &str) -> Result<T, E> {
         Err(E::custom(NOT_A_TABLE))
     }
 
-    fn visit_i64<E: Error>(self, _value: i64) -> Result<SecretSource, E> {
+    fn visit_i64<E: Error>(self, _value: i64) -> Result<T, E> {
         Err(E::custom(NOT_A_TABLE))
     }
 
-    fn visit_u64<E: Error>(self, _value: u64) -> Result<SecretSource, E> {
+    fn visit_u64<E: Error>(self, _value: u64) -> Result<T, E> {
         Err(E::custom(NOT_A_TABLE))
     }
 
-    fn visit_f64<E: Error>(self, _value: f64) -> Result<SecretSource, E> {
+    fn visit_f64<E: Error>(self, _value: f64) -> Result<T, E> {
         Err(E::custom(NOT_A_TABLE))
     }
 }

@@ -98,6 +98,9 @@ pub struct HttpPolicy {
     pub allowed_hosts: Vec<String>,
     /// Whether loopback, private and link-local addresses may be reached. Default false.
     pub allow_private_addresses: bool,
+    /// Whether secrets may be sent over plain `http` (a test CRM on loopback). Default
+    /// false: a secret header on an `http://` URL is refused.
+    pub allow_secrets_over_http: bool,
     /// TCP connect timeout in ms. Range 1..=300000, default 5000.
     #[serde(deserialize_with = "bounded::<_, 1, 300_000>")]
     pub connect_timeout_ms: u64,
@@ -120,6 +123,7 @@ impl Default for HttpPolicy {
         Self {
             allowed_hosts: Vec::new(),
             allow_private_addresses: false,
+            allow_secrets_over_http: false,
             connect_timeout_ms: 5000,
             tls_timeout_ms: 5000,
             request_timeout_ms: 30_000,
@@ -150,7 +154,7 @@ impl HttpPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields, expecting = "a table")]
 pub struct StateLimits {
-    /// Largest value, in bytes. Range 1..=16777216, default 65536.
+    /// Largest value, in bytes. Range 1..=16777216, default 16384.
     #[serde(deserialize_with = "bounded::<_, 1, 16_777_216>")]
     pub max_value_bytes: u64,
     /// Most keys the connector may hold. Range 1..=10000000, default 10000.
@@ -161,7 +165,7 @@ pub struct StateLimits {
 impl Default for StateLimits {
     fn default() -> Self {
         Self {
-            max_value_bytes: 65_536,
+            max_value_bytes: 16_384,
             max_keys: 10_000,
         }
     }

@@ -17,6 +17,7 @@ wall_timeout_ms = 60000
 [http]
 allowed_hosts = ["https://api.hubapi.com", "*.hubspot.com", "http://localhost:*", "api.example.com:8443"]
 allow_private_addresses = true
+allow_secrets_over_http = true
 connect_timeout_ms = 1000
 tls_timeout_ms = 2000
 request_timeout_ms = 10000
@@ -29,8 +30,8 @@ page-size = 100
 sandbox = false
 
 [secrets]
-hubspot-token = { env = "SWITCHBOARD_HUBSPOT_TOKEN" }
-other = { file = "secrets/other.txt" }
+hubspot-token = { env = "SWITCHBOARD_HUBSPOT_TOKEN", hosts = ["https://api.hubapi.com"] }
+other = { file = "secrets/other.txt", hosts = ["*.hubspot.com", "http://localhost:*"] }
 
 [state]
 max_value_bytes = 1024
@@ -83,17 +84,23 @@ fn parses_a_full_manifest() {
     assert_eq!(m.config["page-size"], "100");
     assert_eq!(m.config["sandbox"], "false");
     assert_eq!(
-        m.secrets["hubspot-token"],
+        m.secrets["hubspot-token"].source,
         SecretSource::Env {
             var: "SWITCHBOARD_HUBSPOT_TOKEN".into()
         }
     );
     assert_eq!(
-        m.secrets["other"],
+        m.secrets["other"].source,
         SecretSource::File {
             path: PathBuf::from("/etc/switchboard/acme/secrets/other.txt")
         }
     );
+    assert_eq!(m.secret_hosts("hubspot-token"), ["https://api.hubapi.com"]);
+    assert_eq!(
+        m.secret_hosts("other"),
+        ["*.hubspot.com", "http://localhost:*"]
+    );
+    assert!(m.http.allow_secrets_over_http);
     assert_eq!((m.state.max_value_bytes, m.state.max_keys), (1024, 50));
     assert_eq!(m.owned_fields.fields, ["hs_call_body", "hs_call_title"]);
 }
@@ -127,7 +134,7 @@ fn empty_file_gives_all_defaults() {
     assert!(m.config.is_empty() && m.secrets.is_empty());
     assert_eq!(
         (m.state.max_value_bytes, m.state.max_keys),
-        (65_536, 10_000)
+        (16_384, 10_000)
     );
     assert!(m.owned_fields.fields.is_empty());
 }
@@ -401,7 +408,7 @@ fn file_secret_is_relative_to_the_manifest_directory() {
 
     let m = DeploymentManifest::load(&path).unwrap();
     assert_eq!(
-        m.secrets["other"],
+        m.secrets["other"].source,
         SecretSource::File {
             path: dir.path().join("secrets/other.txt")
         }
@@ -418,7 +425,7 @@ fn absolute_file_secret_is_kept_as_is() {
     )
     .unwrap();
     assert_eq!(
-        m.secrets["k"],
+        m.secrets["k"].source,
         SecretSource::File {
             path: PathBuf::from("/run/secrets/k")
         }
@@ -478,4 +485,39 @@ fn readme_example_parses() {
     let len = readme[start..].find("```").unwrap();
     DeploymentManifest::parse(&readme[start..start + len], "README.md")
         .unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn a_secret_is_bound_to_allowlist_entries() {
+    // One allowlist entry: the secret is bound to it without saying so.
+    let m = DeploymentManifest::parse(
+        "[http]\nallowed_hosts = [\"https://api.hubapi.com\"]\n[secrets]\nt = { env = \"T\" }\n",
+        "deploy.toml",
+    )
+    .unwrap();
+    assert_eq!(m.secret_hosts("t"), ["https://api.hubapi.com"]);
+    assert!(!m.http.allow_secrets_over_http);
+    assert!(m.secret_hosts("undeclared").is_empty());
+    // Several entries: the operator must say where it may go.
+    assert_refused(
+        "[http]\nallowed_hosts = [\"https://api.hubapi.com\", \"https://echo.example\"]\n[secrets]\nt = { env = \"T\" }\n",
+        "secrets.t",
+        "say which hosts this secret may be sent to",
+    );
+    // A binding must name an allowlist entry exactly.
+    assert_refused(
+        "[http]\nallowed_hosts = [\"https://api.hubapi.com\"]\n[secrets]\nt = { env = \"T\", hosts = [\"https://evil.example\"] }\n",
+        "secrets.t.hosts",
+        "is not one of [http].allowed_hosts",
+    );
+    assert_refused(
+        "[http]\nallowed_hosts = [\"https://api.hubapi.com\"]\n[secrets]\nt = { env = \"T\", hosts = [] }\n",
+        "secrets.t",
+        "at least one",
+    );
+    assert_refused(
+        "[http]\nallowed_hosts = [\"https://api.hubapi.com\"]\n[secrets]\nt = { env = \"T\", hosts = [\"https://a/b\"] }\n",
+        "secrets.t",
+        "give only [scheme://]host[:port]",
+    );
 }

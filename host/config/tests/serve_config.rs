@@ -703,7 +703,7 @@ fn relative_paths_are_resolved_against_the_config_directory() {
     assert_eq!(d.manifest_path, root.join("tenants/acme/hubspot.toml"));
     // The manifest's own relative paths are relative to the manifest's directory.
     assert_eq!(
-        d.manifest.secrets["hubspot-token"],
+        d.manifest.secrets["hubspot-token"].source,
         SecretSource::File {
             path: root.join("tenants/acme/hubspot-token.txt")
         }

@@ -122,6 +122,7 @@ impl Kit {
         Ok(Deployment::new(
             &self.runtime,
             &tenant,
+            "under-test",
             self.loaded.clone(),
             &manifest,
             "the kit's generated manifest",
@@ -151,7 +152,7 @@ impl Kit {
             .collect();
         format!(
             "[connector]\nname = {name:?}\n\n[limits]\nmemory_mb = {mem}\ntime_budget_ms = {budget}\n\
-             wall_timeout_ms = {wall}\n\n[http]\nallowed_hosts = [{base:?}]\nallow_private_addresses = true\n\
+             wall_timeout_ms = {wall}\n\n[http]\nallowed_hosts = [{base:?}]\nallow_private_addresses = true\nallow_secrets_over_http = true\n\
              request_timeout_ms = {timeout}\n\n[config]\n{config}\n[secrets]\n{secrets}",
             name = d.name,
             mem = self.options.memory_mb,

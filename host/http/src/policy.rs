@@ -16,6 +16,9 @@ pub struct HttpPolicy {
     /// broadcast, multicast and reserved addresses, also in their IPv4-mapped
     /// IPv6 forms. Only for local development and on-premises targets.
     pub allow_private_addresses: bool,
+    /// Allow secret headers on plain `http` URLs (a test CRM on loopback). Off by default:
+    /// a secret header is only sent over `https`.
+    pub allow_secrets_over_http: bool,
     /// Budget for DNS resolution plus the TCP connect of a new connection.
     pub connect_timeout: Duration,
     /// Budget for the TLS handshake of a new `https` connection, counted from
@@ -37,6 +40,7 @@ impl Default for HttpPolicy {
         Self {
             allowed_hosts: Vec::new(),
             allow_private_addresses: false,
+            allow_secrets_over_http: false,
             connect_timeout: Duration::from_secs(5),
             tls_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(30),

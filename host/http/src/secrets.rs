@@ -6,10 +6,22 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Secret values by name, as granted to one deployment.
+use url::Url;
+
+use crate::allowlist::AllowedHost;
+
+/// Secret values by name, as granted to one deployment, each with the hosts it may be
+/// sent to.
 #[derive(Clone, Default)]
 pub struct Secrets {
-    values: BTreeMap<String, String>,
+    values: BTreeMap<String, Granted>,
+}
+
+#[derive(Clone)]
+struct Granted {
+    value: String,
+    /// `None`: any host the allowlist allows.
+    hosts: Option<Vec<AllowedHost>>,
 }
 
 impl Secrets {
@@ -18,9 +30,32 @@ impl Secrets {
         Self::default()
     }
 
-    /// Grants `name` with `value`, replacing an earlier value.
+    /// Grants `name` with `value` for any host the allowlist allows, replacing an earlier
+    /// grant. Deployments bind every secret with [`Secrets::insert_for_hosts`].
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.values.insert(name.into(), value.into());
+        self.values.insert(
+            name.into(),
+            Granted {
+                value: value.into(),
+                hosts: None,
+            },
+        );
+    }
+
+    /// Grants `name` with `value`, to be sent only to URLs one of `hosts` matches.
+    pub fn insert_for_hosts(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+        hosts: Vec<AllowedHost>,
+    ) {
+        self.values.insert(
+            name.into(),
+            Granted {
+                value: value.into(),
+                hosts: Some(hosts),
+            },
+        );
     }
 
     /// True if a secret called `name` is granted.
@@ -45,7 +80,22 @@ impl Secrets {
 
     /// The value of `name`; only for building the outgoing header.
     pub(crate) fn value(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(String::as_str)
+        self.values.get(name).map(|g| g.value.as_str())
+    }
+
+    /// Whether `name` may be sent to `url` (its host bindings; the allowlist is checked
+    /// separately).
+    pub(crate) fn may_send_to(&self, name: &str, url: &Url) -> bool {
+        self.values.get(name).is_some_and(|g| {
+            g.hosts
+                .as_ref()
+                .is_none_or(|hosts| hosts.iter().any(|h| h.matches(url)))
+        })
+    }
+
+    /// Every secret value, for redacting text (never for display).
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.values().map(|g| g.value.as_str())
     }
 }
 

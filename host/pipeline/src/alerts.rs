@@ -86,6 +86,7 @@ fn webhook_client(url: &str, timeout: Duration) -> Result<OutboundHttp, String> 
     OutboundHttp::new(HttpPolicy {
         allowed_hosts: vec![entry],
         allow_private_addresses: true,
+        allow_secrets_over_http: false,
         connect_timeout: timeout,
         tls_timeout: timeout,
         total_timeout: timeout,

@@ -43,7 +43,7 @@ impl From<&DeadLetter> for DeadLetterView {
         Self {
             id: d.id.to_string(),
             tenant: d.lane.tenant.clone(),
-            deployment: d.lane.connector.clone(),
+            deployment: d.lane.deployment.clone(),
             record_id: d.record_id.clone(),
             reason: d.reason.clone(),
             time_ms: d.time_ms,
@@ -205,14 +205,14 @@ impl Pipeline {
             .inner
             .lanes
             .iter()
-            .find(|l| l.tenant == entry.lane.tenant && l.name == entry.lane.connector)
+            .find(|l| l.tenant == entry.lane.tenant && l.name == entry.lane.deployment)
             .map(|l| l.connector_label())
             .unwrap_or_default();
         let ev = AuditEvent {
             event: event.to_owned(),
             time_ms: now_ms(),
             tenant: entry.lane.tenant.clone(),
-            deployment: entry.lane.connector.clone(),
+            deployment: entry.lane.deployment.clone(),
             connector,
             record_id: entry.record_id.clone(),
             trace_id: trace_id.to_owned(),

@@ -12,8 +12,7 @@ use serde_json::{Value as Json, json};
 use switchboard_limits::State;
 use switchboard_runtime::types::{ErrorClass, PushContext};
 use switchboard_runtime::{
-    AttemptOutput, AttemptResult, WorkUnit, attempt, idempotency_key, record_from_json,
-    record_to_json, truncate,
+    AttemptOutput, AttemptResult, WorkUnit, attempt, record_from_json, record_to_json, truncate,
 };
 use switchboard_storage::delivery::{DeliveryError, Leased, NewDeadLetter};
 
@@ -75,7 +74,7 @@ impl Pipeline {
             }
         };
         let dep = &lane.deployment;
-        let key = idempotency_key(&lane.tenant, &record.id, dep.connector());
+        let key = dep.idempotency_key(&record.id);
         let number = env.total_attempts.saturating_add(1);
         let ctx = PushContext {
             tenant: lane.tenant.clone(),

@@ -9,7 +9,6 @@ use crate::backoff::RetryPolicy;
 use crate::deployment::Deployment;
 use crate::error::GuestFault;
 use crate::host_state::WorkUnit;
-use crate::idempotency::idempotency_key;
 use crate::journal::Journal;
 use crate::observed::Observed;
 use crate::types::{
@@ -116,8 +115,8 @@ pub async fn deliver(dep: &Deployment, record: &Record, policy: &RetryPolicy) ->
         record_id: record.id.clone(),
         trace_id: uuid::Uuid::new_v4().simple().to_string(),
     };
-    let key = idempotency_key(dep.tenant(), &record.id, dep.connector());
-    let span = tracing::info_span!("connector.deliver", tenant = dep.tenant(), connector = dep.connector(),
+    let key = dep.idempotency_key(&record.id);
+    let span = tracing::info_span!("connector.deliver", tenant = dep.tenant(), deployment = dep.deployment(), connector = dep.connector(),
         record_id = %unit.record_id, trace_id = %unit.trace_id);
     let _entered = span.enter();
     let mut attempts = Vec::new();
@@ -257,6 +256,7 @@ pub async fn attempt(
             &throttle.cause,
         ));
     }
+    crate::sanitize::sanitize(&mut out, &|text| dep.redact(text));
     out
 }
 

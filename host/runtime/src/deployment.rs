@@ -14,7 +14,7 @@ use crate::budgets::limiter_config;
 use crate::error::{DeployError, GuestFault};
 use crate::host_state::{HostState, WorkUnit};
 use crate::instance::ConnectorInstance;
-use crate::limits::GuestLimits;
+use crate::limits::{GuestLimits, transfer_limit};
 use crate::loader::LoadedConnector;
 use crate::runtime::Runtime;
 use crate::types::Descriptor;
@@ -22,6 +22,13 @@ use crate::types::Descriptor;
 /// What host capabilities see of a deployment.
 pub(crate) struct DeploymentCtx {
     pub(crate) tenant: String,
+    /// The operator's name for this deployment: the scope of its state and jobs.
+    pub(crate) deployment: String,
+    /// What idempotency keys are computed from (see [`Storage::key_identity`]).
+    ///
+    /// [`Storage::key_identity`]: switchboard_storage::Storage::key_identity
+    key_identity: String,
+    /// The name the connector gives itself (logs only; never a scope).
     pub(crate) connector: String,
     pub(crate) http: OutboundHttp,
     pub(crate) secrets: Secrets,
@@ -34,6 +41,13 @@ pub(crate) struct DeploymentCtx {
 }
 
 impl DeploymentCtx {
+    /// Whether `bytes` hold one of this deployment's secret values verbatim.
+    pub(crate) fn holds_secret(&self, bytes: &[u8]) -> bool {
+        self.secret_values
+            .iter()
+            .any(|v| !v.is_empty() && bytes.windows(v.len()).any(|w| w == v.as_bytes()))
+    }
+
     /// Replaces every secret value in `text` with `[redacted]`.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.to_string();
@@ -55,12 +69,18 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// Binds `loaded` to `tenant` under `manifest`: checks the manifest
-    /// against what the connector declares, resolves secrets, builds the
-    /// HTTP sandbox and opens the tenant's state.
+    /// Binds `loaded` to `tenant` as the deployment the operator named `deployment`
+    /// under `manifest`: checks the manifest against what the connector declares,
+    /// resolves secrets, builds the HTTP sandbox and opens the deployment's state.
+    ///
+    /// State, jobs and idempotency keys are scoped by `(tenant, deployment)`, never by
+    /// the name the connector claims in `describe`. Run
+    /// [`Storage::migrate_scopes`](switchboard_storage::Storage::migrate_scopes) first
+    /// when the store may hold data from before that rule.
     pub fn new(
         runtime: &Runtime,
         tenant: &str,
+        deployment: &str,
         loaded: LoadedConnector,
         manifest: &DeploymentManifest,
         manifest_origin: &str,
@@ -85,6 +105,7 @@ impl Deployment {
             memory_bytes,
             time_budget: manifest.limits.time_budget(),
             wall_timeout: manifest.limits.wall_timeout(),
+            max_transfer_bytes: transfer_limit(memory_bytes, manifest.http.max_request_bytes),
         };
 
         let mut secrets = Secrets::new();
@@ -97,12 +118,19 @@ impl Deployment {
                 )));
             }
         }
-        for (name, source) in &manifest.secrets {
-            let value = source
+        for (name, grant) in &manifest.secrets {
+            let value = grant
+                .source
                 .resolve(name)
                 .map_err(|e| DeployError::Secret(format!("{origin}: {e}")))?;
+            let hosts = manifest
+                .secret_hosts(name)
+                .iter()
+                .map(|h| h.parse::<AllowedHost>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| mismatch(format!("key \"secrets.{name}.hosts\": {e}")))?;
             secret_values.push(value.clone());
-            secrets.insert(name.clone(), value);
+            secrets.insert_for_hosts(name.clone(), value, hosts);
         }
 
         let http = OutboundHttp::new(http_policy(manifest).map_err(&mismatch)?)
@@ -116,8 +144,11 @@ impl Deployment {
             }
         }
 
-        let scope = Scope::new(tenant, d.name.clone());
+        let scope = Scope::new(tenant, deployment);
         let storage = runtime.storage();
+        let key_identity = storage
+            .key_identity(tenant, deployment)
+            .map_err(|e| DeployError::Storage(e.to_string()))?;
         let state = storage.state(&scope).with_limits(StateLimits {
             max_key_bytes: 256,
             max_value_bytes: usize::try_from(manifest.state.max_value_bytes).unwrap_or(usize::MAX),
@@ -130,6 +161,8 @@ impl Deployment {
 
         let ctx = DeploymentCtx {
             tenant: tenant.to_string(),
+            deployment: deployment.to_string(),
+            key_identity,
             connector: d.name.clone(),
             http,
             secrets,
@@ -156,9 +189,22 @@ impl Deployment {
         &self.ctx.tenant
     }
 
-    /// The connector's name.
+    /// The connector's name, as it describes itself (for logs; never a scope).
     pub fn connector(&self) -> &str {
         &self.ctx.connector
+    }
+
+    /// The operator's name for this deployment.
+    pub fn deployment(&self) -> &str {
+        &self.ctx.deployment
+    }
+
+    /// The idempotency key of `record_id` in this deployment:
+    /// [`idempotency_key`](crate::idempotency_key) over the tenant, the record id and the
+    /// deployment's key identity (its own name, or the connector name it adopted when
+    /// its store was migrated).
+    pub fn idempotency_key(&self, record_id: &str) -> String {
+        crate::idempotency::idempotency_key(&self.ctx.tenant, record_id, &self.ctx.key_identity)
     }
 
     /// `text` with every secret value of this deployment replaced by `[redacted]`.
@@ -229,6 +275,7 @@ fn http_policy(manifest: &DeploymentManifest) -> Result<HttpPolicy, String> {
     Ok(HttpPolicy {
         allowed_hosts,
         allow_private_addresses: h.allow_private_addresses,
+        allow_secrets_over_http: h.allow_secrets_over_http,
         connect_timeout: h.connect_timeout(),
         tls_timeout: h.tls_timeout(),
         total_timeout: h.request_timeout(),

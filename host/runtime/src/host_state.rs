@@ -42,6 +42,10 @@ pub(crate) struct HostState {
     stderr: Capture,
     /// How much of stderr was already emitted through `tracing`.
     stderr_traced: u64,
+    /// Bytes of `log` messages sent to the host's logs so far (see `caps::log`).
+    pub(crate) log_bytes_emitted: usize,
+    /// Whether this unit already warned about a report on an undeclared budget.
+    pub(crate) warned_unknown_budget: bool,
 }
 
 impl HostState {
@@ -78,6 +82,8 @@ impl HostState {
             stdout,
             stderr,
             stderr_traced: 0,
+            log_bytes_emitted: 0,
+            warned_unknown_budget: false,
         }
     }
 
@@ -96,6 +102,14 @@ impl HostState {
         match self.ctx.as_deref() {
             Some(ctx) => ctx.redact(&text),
             None => text,
+        }
+    }
+
+    /// [`HostState::redact`] of a borrowed text.
+    pub(crate) fn redacted(&self, text: &str) -> String {
+        match self.ctx.as_deref() {
+            Some(ctx) => ctx.redact(text),
+            None => text.to_owned(),
         }
     }
 
@@ -126,9 +140,11 @@ impl HostState {
             self.stderr_traced = captured.written;
             let (tenant, connector) = (self.tenant(), self.connector());
             let (record_id, trace_id) = (&self.unit.record_id, &self.unit.trace_id);
+            // Escaped: one line, so guest output cannot pose as a line of the host's.
+            let shown = crate::journal::escape_control(&text);
             tracing::warn!(target: "switchboard::connector", tenant, connector, record_id,
                 trace_id, dropped_bytes = captured.dropped(), fault = fault.kind(),
-                "guest stderr before the fault:\n{text}");
+                "guest stderr before the fault: {shown}");
         }
         with_stderr(fault, &text)
     }

@@ -12,7 +12,7 @@ use crate::contract::{Bindings, Pre};
 use crate::error::GuestFault;
 use crate::host_state::HostState;
 use crate::journal::{Journal, truncate};
-use crate::limits::{GuestLimits, MemoryLimitExceeded, TimeBudgetExceeded, install_budget};
+use crate::limits::{Budget, GuestLimits, MemoryLimitExceeded, TimeBudgetExceeded, install_budget};
 use crate::observed::Observed;
 use crate::types::{
     CrmResponse, Descriptor, ErrorClass, FieldError, Payload, PushContext, PushError, PushOutcome,
@@ -28,6 +28,7 @@ pub struct ConnectorInstance {
     bindings: Bindings,
     deadline: Instant,
     wall_timeout: Duration,
+    budget: Budget,
 }
 
 impl ConnectorInstance {
@@ -38,6 +39,7 @@ impl ConnectorInstance {
         limits: GuestLimits,
     ) -> Result<Self, GuestFault> {
         let mut store = new_store(pre.engine(), state);
+        store.set_hostcall_fuel(limits.max_transfer_bytes);
         let bindings = match pre.instantiate(&mut store).await {
             Ok(bindings) => bindings,
             Err(e) => {
@@ -46,7 +48,9 @@ impl ConnectorInstance {
                     .fault_with_output(fault_from(&e, "instantiate")));
             }
         };
+        let budget = store.data().budget.clone();
         Ok(Self {
+            budget,
             store,
             bindings,
             deadline: Instant::now() + limits.wall_timeout,
@@ -57,7 +61,7 @@ impl ConnectorInstance {
     /// Calls `describe`.
     pub async fn describe(&mut self) -> Result<Descriptor, GuestFault> {
         let fut = self.bindings.describe(&mut self.store);
-        let result = run(self.deadline, self.wall_timeout, fut).await;
+        let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
         self.explain(result)
     }
 
@@ -67,7 +71,7 @@ impl ConnectorInstance {
         rec: &Record,
     ) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.normalize(&mut self.store, rec);
-        let result = run(self.deadline, self.wall_timeout, fut).await;
+        let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
         self.explain(result)
     }
 
@@ -77,7 +81,7 @@ impl ConnectorInstance {
         rec: &Record,
     ) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.map_fields(&mut self.store, rec);
-        let result = run(self.deadline, self.wall_timeout, fut).await;
+        let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
         self.explain(result)
     }
 
@@ -89,7 +93,7 @@ impl ConnectorInstance {
         payload: &Payload,
     ) -> Result<Result<PushOutcome, PushError>, GuestFault> {
         let fut = self.bindings.push(&mut self.store, ctx, rec, payload);
-        let result = run(self.deadline, self.wall_timeout, fut).await;
+        let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
         self.explain(result)
     }
 
@@ -99,7 +103,7 @@ impl ConnectorInstance {
         response: &CrmResponse,
     ) -> Result<ErrorClass, GuestFault> {
         let fut = self.bindings.classify_error(&mut self.store, response);
-        let result = run(self.deadline, self.wall_timeout, fut).await;
+        let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
         self.explain(result)
     }
 
@@ -137,19 +141,49 @@ pub(crate) fn new_store(engine: &wasmtime::Engine, state: HostState) -> Store<Ho
     store
 }
 
-/// Runs one guest call under the unit's wall-clock deadline.
+/// Runs one guest call under the unit's wall-clock deadline and time budget.
+///
+/// This is the watchdog that needs nothing from the guest. A spinning guest is
+/// stopped by the epoch callback (see [`install_budget`]); a guest blocked in a
+/// host call that is not excused from its budget (a WASI sleep or poll) never
+/// reaches an epoch check, so this timer also wakes when the budget would run
+/// out and drops the call. Time in excused calls (HTTP) is governed by the wall
+/// deadline alone.
 async fn run<T>(
     deadline: Instant,
     wall_timeout: Duration,
+    budget: Budget,
     fut: impl Future<Output = wasmtime::Result<T>>,
 ) -> Result<T, GuestFault> {
-    let remaining = deadline.saturating_duration_since(Instant::now());
-    match tokio::time::timeout(remaining, fut).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(fault_from(&err, "call")),
-        Err(_) => Err(GuestFault::WallTimeout(wall_timeout)),
+    let mut fut = std::pin::pin!(fut);
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(GuestFault::WallTimeout(wall_timeout));
+        }
+        if let Some(e) = budget.exceeded() {
+            return Err(GuestFault::TimeBudget(e.budget));
+        }
+        let left = budget.limit().saturating_sub(budget.guest_time());
+        // While in an excused call the budget does not run; look again later.
+        let step = if budget.in_host() {
+            WATCHDOG_IDLE_CHECK
+        } else {
+            left.max(Duration::from_millis(1))
+        };
+        let wake = deadline.min(now + step);
+        tokio::select! {
+            biased;
+            result = &mut fut => {
+                return result.map_err(|err| fault_from(&err, "call"));
+            }
+            () = tokio::time::sleep_until(wake.into()) => {}
+        }
     }
 }
+
+/// How often the watchdog looks at a unit that is waiting in an excused host call.
+const WATCHDOG_IDLE_CHECK: Duration = Duration::from_millis(250);
 
 /// Turns a wasmtime error into the fault it stands for.
 pub(crate) fn fault_from(err: &wasmtime::Error, phase: &str) -> GuestFault {

@@ -15,7 +15,7 @@
 //! let rt = Runtime::new(RuntimeOptions::with_cache_dir("data/cache"), storage)?;
 //! let loaded = rt.load("hubspot.wasm".as_ref()).await?;
 //! let manifest = switchboard_config::DeploymentManifest::load("deploy.toml")?;
-//! let dep = Deployment::new(&rt, "acme", loaded, &manifest, "deploy.toml")?;
+//! let dep = Deployment::new(&rt, "acme", "hubspot", loaded, &manifest, "deploy.toml")?;
 //! let rec = record_from_json_str(r#"{"id":"c1","kind":"call","fields":{"phone":"07911 123456"}}"#)?;
 //! let report = deliver(&dep, &rec, &RetryPolicy::default()).await;
 //! println!("{:?}", report.outcome());
@@ -43,6 +43,7 @@ mod observed;
 mod prepare;
 mod record_json;
 mod runtime;
+mod sanitize;
 mod transport;
 pub mod types;
 mod v0_2;

@@ -2,12 +2,14 @@
 //! pre-initialization, compile-once caching, `InstancePre`, `describe`.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use wasmtime::Engine;
 use wasmtime::component::Component;
 
 use crate::bindings::ConnectorPre;
 use crate::contract::{ContractVersion, Pre};
+use crate::engine::EpochTicker;
 use crate::error::LoadError;
 use crate::host_state::{HostState, WorkUnit};
 use crate::instance::ConnectorInstance;
@@ -35,6 +37,8 @@ pub struct LoadedConnector {
     pub(crate) imports: Vec<String>,
     pub(crate) exports: Vec<String>,
     pub(crate) from_cache: bool,
+    /// Keeps the epoch timer running while this connector can be instantiated.
+    pub(crate) _ticker: Arc<EpochTicker>,
 }
 
 impl LoadedConnector {
@@ -69,6 +73,8 @@ pub(crate) const LOAD_LIMITS: GuestLimits = GuestLimits {
     memory_bytes: 256 << 20,
     time_budget: std::time::Duration::from_secs(10),
     wall_timeout: std::time::Duration::from_secs(30),
+    // `describe` returns a descriptor: a few kilobytes in practice.
+    max_transfer_bytes: 4 << 20,
 };
 
 /// Loads and checks the connector at `path`.
@@ -147,6 +153,7 @@ pub(crate) async fn load(rt: &RuntimeInner, path: &Path) -> Result<LoadedConnect
         imports: ty.imports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
         exports: ty.exports(&rt.engine).map(|(n, _)| n.to_string()).collect(),
         from_cache,
+        _ticker: rt.ticker.clone(),
     })
 }
 

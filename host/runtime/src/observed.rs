@@ -13,6 +13,11 @@ use crate::journal::truncate;
 const MAX_LOGS: usize = 256;
 /// Longest log line kept, in bytes.
 const MAX_LOG_BYTES: usize = 4096;
+/// Most names kept in each of the name sets (config keys, secrets, budgets); later new
+/// names are counted in `dropped_names`, not kept.
+pub const MAX_NAMES: usize = 64;
+/// Longest name kept, in bytes.
+const MAX_NAME_BYTES: usize = 256;
 
 /// One `log.log` call.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -38,6 +43,8 @@ pub struct Observed {
     pub logs: Vec<GuestLog>,
     /// Log lines dropped because of the cap.
     pub dropped_logs: u32,
+    /// New names not kept in the name sets because of [`MAX_NAMES`].
+    pub dropped_names: u32,
     /// The last bytes the guest wrote to stdout (at most
     /// [`MAX_STREAM_BYTES`](crate::MAX_STREAM_BYTES)), lossy UTF-8, secrets redacted.
     pub stdout: String,
@@ -56,6 +63,30 @@ impl Observed {
     /// Counts one call of `import`.
     pub(crate) fn call(&mut self, import: &'static str) {
         *self.calls.entry(import).or_default() += 1;
+    }
+
+    /// Notes a config key the guest asked for.
+    pub(crate) fn config_key(&mut self, key: &str) {
+        Self::note(&mut self.config_keys, &mut self.dropped_names, key);
+    }
+
+    /// Notes a secret name the guest referenced.
+    pub(crate) fn secret(&mut self, name: &str) {
+        Self::note(&mut self.secrets, &mut self.dropped_names, name);
+    }
+
+    /// Notes a budget name the guest reported on.
+    pub(crate) fn budget(&mut self, name: &str) {
+        Self::note(&mut self.budgets, &mut self.dropped_names, name);
+    }
+
+    fn note(set: &mut BTreeSet<String>, dropped: &mut u32, name: &str) {
+        let name = truncate(name.to_owned(), MAX_NAME_BYTES);
+        if set.len() >= MAX_NAMES && !set.contains(&name) {
+            *dropped = dropped.saturating_add(1);
+            return;
+        }
+        set.insert(name);
     }
 
     /// Keeps one log line.
@@ -107,6 +138,20 @@ mod tests {
         assert_eq!(since.get("config.get"), Some(&1));
         assert_eq!(since.get("http.send"), Some(&1));
         assert_eq!(o.calls_other_than_log(), 3);
+    }
+
+    #[test]
+    fn caps_name_sets() {
+        let mut o = Observed::default();
+        let name = |i: usize| format!("s{i}-{}", "x".repeat(100_000));
+        for i in 0..(MAX_NAMES + 5) {
+            o.secret(&name(i));
+        }
+        // A name already kept is not a new one.
+        o.secret(&name(0));
+        assert_eq!(o.secrets.len(), MAX_NAMES);
+        assert_eq!(o.dropped_names, 5);
+        assert!(o.secrets.iter().all(|s| s.len() <= MAX_NAME_BYTES + 3));
     }
 
     #[test]

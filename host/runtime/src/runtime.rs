@@ -39,7 +39,10 @@ pub(crate) struct RuntimeInner {
     pub(crate) cache: CompileCache,
     pub(crate) storage: switchboard_storage::Storage,
     pub(crate) max_memory_bytes: usize,
-    _ticker: EpochTicker,
+    /// The epoch timer. Every [`LoadedConnector`] holds a clone: instances may
+    /// outlive this `Runtime` value (`serve` keeps only its deployments), and a
+    /// guest without a running clock has neither time budget nor yield points.
+    pub(crate) ticker: Arc<EpochTicker>,
 }
 
 /// Loads connectors and deploys them; cheap to clone.
@@ -70,7 +73,7 @@ impl Runtime {
                 options.cache_dir.display()
             )
         })?;
-        let ticker = EpochTicker::start(&engine)?;
+        let ticker = Arc::new(EpochTicker::start(&engine)?);
         Ok(Self {
             inner: Arc::new(RuntimeInner {
                 engine,
@@ -78,7 +81,7 @@ impl Runtime {
                 cache,
                 storage,
                 max_memory_bytes: options.engine.max_memory_bytes,
-                _ticker: ticker,
+                ticker,
             }),
         })
     }

@@ -14,8 +14,8 @@ use switchboard_pipeline::{
     Settings, Tenant,
 };
 use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
-use switchboard_storage::Storage;
 use switchboard_storage::delivery::DeliveryStore;
+use switchboard_storage::{LegacyClaim, Storage};
 
 /// Everything `serve` runs.
 pub struct Assembled {
@@ -43,6 +43,30 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
     // One load per component file: tenants running the same connector share its compiled
     // code and memory image (the instance pool then reuses warm slots across tenants).
     let mut loaded_by_path: HashMap<PathBuf, LoadedConnector> = HashMap::new();
+    let mut claims = Vec::new();
+    for (name, t) in &config.tenants {
+        for (dep_name, d) in &t.deployments {
+            let what = format!("tenant {name:?}, deployment {dep_name:?}");
+            let loaded = match loaded_by_path.get(&d.wasm) {
+                Some(loaded) => loaded.clone(),
+                None => {
+                    let loaded = runtime
+                        .load(&d.wasm)
+                        .await
+                        .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
+                    loaded_by_path.insert(d.wasm.clone(), loaded.clone());
+                    loaded
+                }
+            };
+            claims.push(LegacyClaim {
+                tenant: name.clone(),
+                deployment: dep_name.clone(),
+                claimed_name: loaded.descriptor().name.clone(),
+            });
+        }
+    }
+    migrate_scopes(&storage, &claims).await?;
+
     let mut tenants = BTreeMap::new();
     for (name, t) in &config.tenants {
         let ingest_token = t
@@ -62,20 +86,13 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         let mut lanes = Vec::new();
         for (dep_name, d) in &t.deployments {
             let what = format!("tenant {name:?}, deployment {dep_name:?}");
-            let loaded = match loaded_by_path.get(&d.wasm) {
-                Some(loaded) => loaded.clone(),
-                None => {
-                    let loaded = runtime
-                        .load(&d.wasm)
-                        .await
-                        .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
-                    loaded_by_path.insert(d.wasm.clone(), loaded.clone());
-                    loaded
-                }
+            let Some(loaded) = loaded_by_path.get(&d.wasm).cloned() else {
+                bail!("{what}: {:?} was not loaded", d.wasm.display());
             };
             let deployment = Deployment::new(
                 &runtime,
                 name,
+                dep_name,
                 loaded,
                 &d.manifest,
                 &d.manifest_path.display().to_string(),
@@ -160,6 +177,22 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         admin_token,
         storage,
     })
+}
+
+/// Moves state and jobs kept under connector names by an older host to the deployments
+/// that now own them (once per store; see `Storage::migrate_scopes`), and says what moved.
+async fn migrate_scopes(storage: &Storage, claims: &[LegacyClaim]) -> anyhow::Result<()> {
+    let (storage, claims) = (storage.clone(), claims.to_vec());
+    let adopted = tokio::task::spawn_blocking(move || storage.migrate_scopes(&claims))
+        .await
+        .context("migrating state to deployment scopes")?
+        .context("migrating state to deployment scopes")?;
+    for a in adopted {
+        tracing::warn!(tenant = %a.tenant, deployment = %a.deployment, from = %a.from,
+            entries = a.entries,
+            "state and jobs kept under the connector name moved to the deployment's own scope");
+    }
+    Ok(())
 }
 
 /// The breaker settings of a deployment's `[breaker]` section.

@@ -37,6 +37,15 @@ pub struct NewJob<'a> {
     pub delay: Duration,
 }
 
+/// What one scope's queue holds, for quotas.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueUsage {
+    /// Jobs queued.
+    pub jobs: u64,
+    /// Their payloads, in bytes.
+    pub payload_bytes: u64,
+}
+
 /// The job queue of one scope. Cheap to clone.
 ///
 /// `enqueue` and `enqueue_many` flush before returning: a job whose id was returned
@@ -160,6 +169,30 @@ impl JobQueue {
             Ok(true)
         });
         flatten_tx(result)
+    }
+
+    /// How many jobs the scope holds and their payload bytes (a scan: O(jobs)).
+    pub fn usage(&self) -> Result<QueueUsage, QueueError> {
+        let mut usage = QueueUsage::default();
+        for entry in self.jobs.scan_prefix(&self.prefix) {
+            let (key, value) = entry?;
+            let job = decode(&key[self.prefix.len()..], &value)?;
+            usage.jobs += 1;
+            usage.payload_bytes += job.payload.len() as u64;
+        }
+        Ok(usage)
+    }
+
+    /// Removes every job enqueued before `cutoff_ms` (unix ms); returns how many. Not
+    /// flushed, like [`JobQueue::remove`].
+    pub fn expire_created_before(&self, cutoff_ms: u64) -> Result<usize, QueueError> {
+        let mut expired = 0;
+        for job in self.pending()? {
+            if job.created_ms < cutoff_ms && self.remove(&job.id)? {
+                expired += 1;
+            }
+        }
+        Ok(expired)
     }
 
     /// How many jobs the scope holds (a scan: O(jobs)).

@@ -1,14 +1,14 @@
 //! Durable connector state and job queues for Switchboard, in one embedded sled database.
 //!
 //! A [`Storage`] is one sled database directory. Data is owned by a [`Scope`] (tenant +
-//! connector): [`Storage::state`] gives its key-value [`StateStore`] and [`Storage::jobs`]
+//! deployment, as the operator named it): [`Storage::state`] gives its key-value [`StateStore`] and [`Storage::jobs`]
 //! its [`JobQueue`]. Scopes never see each other's data. [`Storage::audit`] gives the
 //! [`AuditLog`] of delivery transitions, shared by all scopes and searched by tenant.
 //!
 //! # On-disk layout
 //!
 //! Sled trees. `prefix` is the scope's length-prefixed encoding
-//! (`u64 BE len(tenant) | tenant | u64 BE len(connector) | connector`), which no other
+//! (`u64 BE len(tenant) | tenant | u64 BE len(deployment) | deployment`), which no other
 //! scope's keys can start with.
 //!
 //! | Tree | Key | Value |
@@ -17,6 +17,7 @@
 //! | `state_counts` | `prefix` | number of keys of the scope, `u64 BE` |
 //! | `jobs` | `prefix \| not_before_ms u64 BE \| id (20 digits)` | `0x01 \| created_ms u64 BE \| u16 BE kind len \| kind \| payload` |
 //! | `job_ids` | `prefix \| id (20 digits)` | `not_before_ms u64 BE` |
+//! | `meta` | `scopes-by-deployment`, `key-identity/ \| prefix`, `copying/ \| prefix` | markers of the scope migration (see [`Storage::migrate_scopes`]) |
 //! | `audit` | `time_ms u64 BE \| seq u64 BE` | `0x01 \| str(tenant) \| str(connector) \| str(record_id) \| str(trace_id) \| body` |
 //! | `audit_tenant` | `str(tenant) \| time_ms u64 BE \| seq u64 BE` | empty |
 //! | `audit_record` | `str(record_id) \| str(tenant) \| time_ms u64 BE \| seq u64 BE` | empty |
@@ -49,13 +50,15 @@ pub mod delivery;
 mod error;
 mod job_codec;
 mod jobs;
+mod migrate;
 mod scope;
 mod state;
 mod storage;
 
 pub use audit::{AuditCursor, AuditEntry, AuditError, AuditLog, AuditQuery, NewAuditEntry};
 pub use error::{QueueError, StateError, StorageError};
-pub use jobs::{Job, JobQueue, NewJob};
+pub use jobs::{Job, JobQueue, NewJob, QueueUsage};
+pub use migrate::{Adopted, LegacyClaim};
 pub use scope::Scope;
 pub use state::{StateLimits, StateStore};
 pub use storage::Storage;

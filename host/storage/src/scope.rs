@@ -8,28 +8,29 @@
 pub struct Scope {
     /// The tenant.
     pub tenant: String,
-    /// The connector (deployment) within the tenant.
-    pub connector: String,
+    /// The deployment within the tenant, as the operator named it (never the name a
+    /// connector gives itself).
+    pub deployment: String,
 }
 
 impl Scope {
-    /// A scope for `connector` of `tenant`.
-    pub fn new(tenant: impl Into<String>, connector: impl Into<String>) -> Self {
+    /// A scope for `deployment` of `tenant`.
+    pub fn new(tenant: impl Into<String>, deployment: impl Into<String>) -> Self {
         Self {
             tenant: tenant.into(),
-            connector: connector.into(),
+            deployment: deployment.into(),
         }
     }
 
-    /// The key prefix of this scope: `len(tenant) tenant len(connector) connector`, lengths
+    /// The key prefix of this scope: `len(tenant) tenant len(deployment) deployment`, lengths
     /// as 8-byte big-endian integers.
     ///
     /// Length-prefixing makes the encoding prefix-free: `("a/b", "c")` and `("a", "b/c")`
     /// (or `("ab", "")` and `("a", "b")`) give different prefixes, and no scope's prefix is
     /// a prefix of another scope's key.
     pub(crate) fn prefix(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(16 + self.tenant.len() + self.connector.len());
-        for part in [&self.tenant, &self.connector] {
+        let mut out = Vec::with_capacity(16 + self.tenant.len() + self.deployment.len());
+        for part in [&self.tenant, &self.deployment] {
             out.extend_from_slice(&(part.len() as u64).to_be_bytes());
             out.extend_from_slice(part.as_bytes());
         }

@@ -10,7 +10,7 @@ use crate::error::{StateError, flatten_tx};
 pub struct StateLimits {
     /// Longest key, in bytes. Default 256.
     pub max_key_bytes: usize,
-    /// Largest value, in bytes. Default 65536.
+    /// Largest value, in bytes. Default 16384.
     pub max_value_bytes: usize,
     /// Most keys one scope may hold. Default 10000.
     pub max_keys: u64,
@@ -20,7 +20,7 @@ impl Default for StateLimits {
     fn default() -> Self {
         Self {
             max_key_bytes: 256,
-            max_value_bytes: 65_536,
+            max_value_bytes: 16_384,
             max_keys: 10_000,
         }
     }

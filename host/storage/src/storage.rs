@@ -21,16 +21,19 @@ const STATE_COUNTS_TREE: &str = "state_counts";
 const JOBS_TREE: &str = "jobs";
 /// Tree mapping job ids to their due time.
 const JOB_IDS_TREE: &str = "job_ids";
+/// Tree of database-wide markers (see `migrate.rs`).
+const META_TREE: &str = "meta";
 
 /// An open sled database holding the state and job queues of every scope. Cheap to clone;
 /// the database closes when the last clone (and every store or queue made from it) drops.
 #[derive(Debug, Clone)]
 pub struct Storage {
-    db: Db,
-    state: Tree,
-    state_counts: Tree,
-    jobs: Tree,
-    job_ids: Tree,
+    pub(crate) db: Db,
+    pub(crate) state: Tree,
+    pub(crate) state_counts: Tree,
+    pub(crate) jobs: Tree,
+    pub(crate) job_ids: Tree,
+    pub(crate) meta: Tree,
     audit: AuditLog,
     delivery: SledDeliveryStore,
 }
@@ -74,6 +77,7 @@ impl Storage {
             state_counts: tree(STATE_COUNTS_TREE)?,
             jobs: tree(JOBS_TREE)?,
             job_ids: tree(JOB_IDS_TREE)?,
+            meta: tree(META_TREE)?,
             audit: AuditLog::open(&db, path)?,
             delivery: SledDeliveryStore::new(
                 db.clone(),

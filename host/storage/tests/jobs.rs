@@ -179,3 +179,22 @@ fn huge_delay_saturates_instead_of_overflowing() {
     assert!(queue.due(now_ms(), 10).unwrap().is_empty());
     assert_eq!(queue.due(u64::MAX, 10).unwrap().len(), 1);
 }
+
+#[test]
+fn usage_counts_jobs_and_bytes_and_old_jobs_expire() {
+    let storage = Storage::temporary().unwrap();
+    let queue = storage.jobs(&Scope::new("t", "c"));
+    queue.enqueue("a", b"12345", Duration::ZERO).unwrap();
+    queue.enqueue("b", b"678", Duration::from_secs(60)).unwrap();
+    assert_eq!(
+        queue.usage().unwrap(),
+        switchboard_storage::QueueUsage {
+            jobs: 2,
+            payload_bytes: 8
+        }
+    );
+    // Nothing was enqueued before the epoch; everything before the far future.
+    assert_eq!(queue.expire_created_before(0).unwrap(), 0);
+    assert_eq!(queue.expire_created_before(u64::MAX).unwrap(), 2);
+    assert!(queue.is_empty().unwrap());
+}

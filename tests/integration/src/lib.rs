@@ -12,8 +12,11 @@ use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
 use switchboard_storage::Storage;
 
 mod in_process;
+pub mod loopback;
+mod serve_child;
 
 pub use in_process::InProcess;
+pub use serve_child::{ServeChild, eventually, http_request};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -127,13 +130,37 @@ impl TestHost {
         }
     }
 
-    /// Loads and deploys `wasm` for `tenant` with manifest text `toml`.
+    /// Loads and deploys `wasm` for `tenant` with manifest text `toml`, as a deployment
+    /// named after the `.wasm` file.
     pub async fn deploy(&self, tenant: &str, wasm: &Path, toml: &str) -> Deployment {
+        let name = wasm
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "deployment".into());
+        self.deploy_as(tenant, &name, wasm, toml).await
+    }
+
+    /// Loads and deploys `wasm` for `tenant` as `deployment` with manifest text `toml`.
+    pub async fn deploy_as(
+        &self,
+        tenant: &str,
+        deployment: &str,
+        wasm: &Path,
+        toml: &str,
+    ) -> Deployment {
         let loaded = self.load(wasm).await;
         let origin = self.dir.path().join("deploy.toml");
         let manifest =
             DeploymentManifest::parse(toml, &origin.display().to_string()).expect("manifest");
-        Deployment::new(&self.runtime, tenant, loaded, &manifest, "deploy.toml").expect("deploy")
+        Deployment::new(
+            &self.runtime,
+            tenant,
+            deployment,
+            loaded,
+            &manifest,
+            "deploy.toml",
+        )
+        .expect("deploy")
     }
 }
 
@@ -196,6 +223,7 @@ wall_timeout_ms = 20000
 [http]
 allowed_hosts = ["{base_url}"]
 allow_private_addresses = true
+allow_secrets_over_http = true
 request_timeout_ms = 5000
 
 [config]

@@ -4,15 +4,14 @@
 //! as an operator runs them. Also checks that docs/openapi.json documents every route of
 //! the server.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, Simulator};
-use switchboard_tests::{Run, connector_wasm, hubspot_manifest_for, repo_root, switchboard_bin};
+use switchboard_tests::{
+    Run, ServeChild, connector_wasm, http_request, hubspot_manifest_for, repo_root, switchboard_bin,
+};
 
 const CRM_TOKEN: &str = "pat-cli-ops-5d2a";
 const INGEST_TOKEN: &str = "ingest-acme-7f3b";
@@ -44,25 +43,7 @@ async fn cli(args: &[&str], envs: &[(&str, &str)]) -> Run {
 
 /// One HTTP/1.1 request over a fresh connection: (status, body as JSON).
 fn http(addr: &str, method: &str, path: &str, token: &str, body: &str) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).expect("connect to the server");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(60)))
-        .expect("timeout");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).expect("send request");
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).expect("read response");
-    let (head, body) = raw.split_once("\r\n\r\n").expect("HTTP response");
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status code");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    http_request(addr, method, path, token, body, Duration::from_secs(60))
 }
 
 fn call(id: &str, phone: &str, started_at: Option<&str>) -> Value {
@@ -73,103 +54,13 @@ fn call(id: &str, phone: &str, started_at: Option<&str>) -> Value {
     json!({"id": id, "kind": "call", "fields": fields})
 }
 
-/// The server child; killed if the test fails before it is stopped.
-struct Server {
-    child: Child,
-    addr: String,
-    stderr: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(config: &Path, stderr: PathBuf) -> Self {
-        let mut child = Command::new(switchboard_bin())
-            .arg("serve")
-            .arg("--config")
-            .arg(config)
-            .env("SWITCHBOARD_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr).expect("stderr file"))
-            .spawn()
-            .expect("starting switchboard serve");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
-                let _ = tx.send(line);
-            }
-            // Keep reading so the pipe never fills or closes under the server.
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(Duration::from_secs(180)) {
-            Ok(l) => l,
-            Err(_) => {
-                let _ = child.kill();
-                panic!(
-                    "serve printed no address:\n{}",
-                    std::fs::read_to_string(&stderr).unwrap_or_default()
-                );
-            }
-        };
-        let addr = line
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        Self {
-            child,
-            addr,
-            stderr,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// SIGTERM, then the exit code.
-    fn stop(mut self) -> Option<i32> {
-        let status = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                return s.code();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "serve did not stop:\n{}",
-                std::fs::read_to_string(&self.stderr).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
 /// Runs `f` until it gives `Some`, for up to two minutes (the machine may be busy).
-async fn eventually<T, F, Fut>(what: &str, mut f: F) -> T
+async fn eventually<T, F, Fut>(what: &str, f: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(v) = f().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    switchboard_tests::eventually(what, Duration::from_secs(120), f).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,7 +123,7 @@ kinds = ["call"]
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert!(run.stderr.contains("port 0"), "{}", run.stderr);
 
-    let server = Server::start(&config, d.join("serve.stderr"));
+    let server = ServeChild::start(&config, d.join("serve.stderr"));
     let url = server.url();
     // The token comes from the config; the URL from --server.
     let op = |args: &[&str]| {

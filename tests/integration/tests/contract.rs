@@ -61,6 +61,7 @@ wall_timeout_ms = 10000
 [http]
 allowed_hosts = ["http://127.0.0.1:*"]
 allow_private_addresses = true
+allow_secrets_over_http = true
 request_timeout_ms = 5000
 
 [config]

@@ -1,7 +1,13 @@
 //! A misbehaving guest costs one record, never the host: infinite loops hit
 //! the time budget, memory bombs the memory cap, traps are contained (and
 //! explained by the guest's stderr), floods of output are capped, and the
-//! sandbox refuses hosts and addresses the deployment did not allow.
+//! sandbox refuses hosts and addresses the deployment did not allow. The `under_serve`
+//! module drives the same guests through `switchboard serve` as a child process.
+
+#[path = "hostile_guests/secret_sinks.rs"]
+mod secret_sinks;
+#[path = "hostile_guests/under_serve.rs"]
+mod under_serve;
 
 use std::time::{Duration, Instant};
 
@@ -148,7 +154,9 @@ async fn secret_values_are_redacted_from_guest_stderr() {
     let host = TestHost::new();
     // A deployment whose secret value happens to appear in what the guest writes.
     let secret = host.write_secret("hostile-leak", "panics on purpose");
-    let manifest = format!("{MANIFEST}\n[secrets]\nleak = {{ file = {secret:?} }}\n");
+    let manifest = format!(
+        "{MANIFEST}\n[secrets]\nleak = {{ file = {secret:?}, hosts = [\"https://allowed.example\"] }}\n"
+    );
     let dep = host.deploy("acme", &guest_wasm("hostile"), &manifest).await;
     let out = attempt_output(&dep, &rec("trap", json!({}))).await;
     let AttemptResult::Fault(GuestFault::Trap(text)) = &out.result else {
@@ -234,7 +242,9 @@ async fn denies_host_not_in_allowlist() {
     let dep = hostile(&host).await;
     let text = fetch_error(&dep, "https://evil.example/steal").await;
     assert!(text.starts_with("Denied("), "{text}");
-    assert!(text.contains("evil.example"), "{text}");
+    assert!(text.contains("not in the allowlist"), "{text}");
+    // The guest's own input is not quoted back to it.
+    assert!(!text.contains("evil.example"), "{text}");
     assert_healthy(&dep).await;
 }
 

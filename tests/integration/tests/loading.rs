@@ -201,6 +201,7 @@ async fn deployment_refuses_a_memory_cap_over_the_engine_maximum() {
     let err = match switchboard_runtime::Deployment::new(
         &host.runtime,
         "acme",
+        "hostile",
         loaded,
         &manifest,
         "deploy.toml",

@@ -423,7 +423,7 @@ async fn a_scheduled_retry_survives_a_restart() {
 
 /// A loopback HTTP server that hands every JSON body it receives to the channel.
 async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Json>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/alerts", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -431,35 +431,16 @@ async fn webhook_receiver() -> (String, tokio::sync::mpsc::UnboundedReceiver<Jso
         while let Ok((mut tcp, _)) = listener.accept().await {
             let tx = tx.clone();
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                loop {
-                    let n = tcp.read(&mut chunk).await.unwrap_or(0);
-                    if n == 0 {
-                        return;
-                    }
-                    buf.extend_from_slice(&chunk[..n]);
-                    let text = String::from_utf8_lossy(&buf).to_string();
-                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
-                        let len = head
-                            .lines()
-                            .find_map(|l| {
-                                l.to_ascii_lowercase()
-                                    .strip_prefix("content-length:")
-                                    .map(|v| v.trim().parse::<usize>().unwrap_or(0))
-                            })
-                            .unwrap_or(0);
-                        if body.len() >= len {
-                            if let Ok(json) = serde_json::from_str(body) {
-                                let _ = tx.send(json);
-                            }
-                            let _ = tcp
-                                .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
-                                .await;
-                            return;
-                        }
-                    }
+                let request = switchboard_tests::loopback::read_request(&mut tcp).await;
+                if let Some(Ok(json)) = request
+                    .split_once("\r\n\r\n")
+                    .map(|(_, body)| serde_json::from_str(body))
+                {
+                    let _ = tx.send(json);
                 }
+                let _ = tcp
+                    .write_all(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
+                    .await;
             });
         }
     });

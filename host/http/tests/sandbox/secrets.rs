@@ -9,8 +9,8 @@ use switchboard_http::{
 };
 use tracing_subscriber::fmt::format::FmtSpan;
 
-use crate::policy;
 use crate::server::{closed_port, http_server, response, silent_server};
+use crate::{get, policy};
 
 const SECRET: &str = "s3cret-Value-7f3a";
 
@@ -57,6 +57,7 @@ async fn injects_secret_header_and_never_leaks_it() {
 
     let http = OutboundHttp::new(HttpPolicy {
         total_timeout: Duration::from_millis(300),
+        allow_secrets_over_http: true,
         ..policy(&["http://127.0.0.1:*"], true)
     })
     .unwrap();
@@ -116,4 +117,62 @@ async fn injects_secret_header_and_never_leaks_it() {
         assert!(!text.contains(SECRET), "secret leaked in: {text}");
         assert!(!text.contains("s3cret"), "secret leaked in: {text}");
     }
+}
+
+#[tokio::test]
+async fn a_bound_secret_goes_only_to_its_hosts() {
+    let (crm, mut crm_seen) = http_server(response("200 OK", &[], b"ok", true)).await;
+    let (other, mut other_seen) = http_server(response("200 OK", &[], b"ok", true)).await;
+    let http = OutboundHttp::new(HttpPolicy {
+        allow_secrets_over_http: true,
+        ..policy(&["http://127.0.0.1:*"], true)
+    })
+    .unwrap();
+    let mut secrets = Secrets::new();
+    let bound: switchboard_http::AllowedHost =
+        format!("http://127.0.0.1:{}", crm.port()).parse().unwrap();
+    secrets.insert_for_hosts("hubspot-token", SECRET, vec![bound]);
+
+    http.send(
+        with_secret_header(format!("http://{crm}/"), "hubspot-token"),
+        &secrets,
+    )
+    .await
+    .unwrap();
+    assert!(crm_seen.recv().await.unwrap().head.contains(SECRET));
+
+    // Another allowlisted host: refused before anything is sent.
+    let err = http
+        .send(
+            with_secret_header(format!("http://{other}/"), "hubspot-token"),
+            &secrets,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("may not be sent to this host"),
+        "{err}"
+    );
+    // Without the secret header the same host is reachable, so the refusal was the binding.
+    http.send(get(format!("http://{other}/")), &secrets)
+        .await
+        .unwrap();
+    let seen = other_seen.recv().await.unwrap();
+    assert!(!seen.head.contains(SECRET), "{}", seen.head);
+}
+
+#[tokio::test]
+async fn secrets_are_refused_over_plain_http_unless_allowed() {
+    let (addr, _seen) = http_server(response("200 OK", &[], b"ok", true)).await;
+    let secrets: Secrets = [("hubspot-token", SECRET)].into_iter().collect();
+    let strict = OutboundHttp::new(policy(&["http://127.0.0.1:*"], true)).unwrap();
+    let err = strict
+        .send(
+            with_secret_header(format!("http://{addr}/"), "hubspot-token"),
+            &secrets,
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("plain http"), "{err}");
+    assert!(!format!("{err} {err:?}").contains(SECRET));
 }

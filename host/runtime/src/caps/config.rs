@@ -2,12 +2,11 @@
 
 use crate::bindings::config::Host;
 use crate::host_state::HostState;
-use crate::journal::truncate;
 
 impl Host for HostState {
     fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         self.observed.call("config.get");
-        self.observed.config_keys.insert(truncate(key.clone(), 256));
+        self.observed.config_key(&key);
         Ok(self
             .ctx
             .as_deref()
@@ -16,7 +15,7 @@ impl Host for HostState {
 
     fn get_all(&mut self) -> wasmtime::Result<Vec<(String, String)>> {
         self.observed.call("config.get-all");
-        self.observed.config_keys.insert("*".into());
+        self.observed.config_key("*");
         Ok(self.ctx.as_deref().map_or_else(Vec::new, |c| {
             c.config
                 .iter()

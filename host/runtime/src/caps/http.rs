@@ -14,14 +14,13 @@ use crate::bindings::http::{
     Error, Host, Request as WitRequest, Response, Throttled, Timeout, TimeoutPhase as WitPhase,
 };
 use crate::host_state::HostState;
+use crate::limits::HostCall;
 
 impl Host for HostState {
     async fn send(&mut self, req: WitRequest) -> Result<Response, Error> {
         self.observed.call("http.send");
         for h in &req.secret_headers {
-            self.observed
-                .secrets
-                .insert(crate::journal::truncate(h.secret.clone(), 256));
+            self.observed.secret(&h.secret);
         }
         let Some(ctx) = self.ctx.clone() else {
             return Err(Error::Denied(NOT_DURING_PREPARE.into()));
@@ -50,13 +49,16 @@ impl Host for HostState {
         };
         let summary = ctx.redact(&redact_request_summary(&request));
         let started = Instant::now();
+        // Waiting on the limiter and the CRM is not guest time; the guard ends the
+        // excuse on every return (and if the call is cancelled).
+        let budget = self.budget.clone();
+        let _excused = HostCall::start(&budget);
         // An unparsable URL costs nothing: `send` refuses it without touching the network.
         let permit = match &path {
             Some(path) => match ctx.limiter.acquire(&method, path).await {
                 Ok(permit) => Some(permit),
                 Err(refused) => {
                     let elapsed = started.elapsed();
-                    self.budget.add_host_time(elapsed);
                     let text = refused.to_string();
                     self.journal
                         .record_http(summary, Err(text.clone()), None, elapsed);
@@ -79,7 +81,6 @@ impl Host for HostState {
             permit.complete();
         }
         let elapsed = started.elapsed();
-        self.budget.add_host_time(elapsed);
         match result {
             Ok(resp) => {
                 self.journal
@@ -91,10 +92,13 @@ impl Host for HostState {
                 })
             }
             Err(err) => {
-                let text = ctx.redact(&err.to_string());
+                // The guest gets the error as it is, never redacted: a redacted echo of
+                // its own request would tell it which guess was a secret. The journal,
+                // which operators read, gets the redacted text.
+                let text = err.to_string();
                 self.journal.record_http(
                     summary,
-                    Err(text.clone()),
+                    Err(ctx.redact(&text)),
                     Some(failure_kind(&err)),
                     elapsed,
                 );

@@ -18,6 +18,7 @@ impl Host for HostState {
     fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
         self.observed.call("state.set");
         Ok(match self.ctx.as_deref() {
+            Some(ctx) if ctx.holds_secret(&value) => return Err(super::secret_stored("state")),
             Some(ctx) => ctx.state.set(&key, &value).map_err(to_wit),
             None => Err(Error::Storage(NOT_DURING_PREPARE.into())),
         })

@@ -166,7 +166,7 @@ pub(super) fn decode_key_state(value: &[u8]) -> Result<(KeyState, u64), Delivery
 pub(super) fn encode_dead_letter(d: &DeadLetter) -> Vec<u8> {
     let texts = [
         d.lane.tenant.as_str(),
-        d.lane.connector.as_str(),
+        d.lane.deployment.as_str(),
         d.record_id.as_str(),
         d.reason.as_str(),
         d.note.as_str(),

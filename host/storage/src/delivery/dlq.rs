@@ -77,7 +77,9 @@ pub(super) fn list(inner: &Inner, filter: &DlqFilter) -> Result<Vec<DeadLetter>,
 
 fn matches(f: &DlqFilter, e: &DeadLetter) -> bool {
     f.tenant.as_ref().is_none_or(|t| *t == e.lane.tenant)
-        && f.deployment.as_ref().is_none_or(|d| *d == e.lane.connector)
+        && f.deployment
+            .as_ref()
+            .is_none_or(|d| *d == e.lane.deployment)
         && f.reason.as_ref().is_none_or(|r| *r == e.reason)
         && f.status.is_none_or(|s| s == e.status)
         && f.from_ms.is_none_or(|from| e.time_ms >= from)

@@ -105,7 +105,7 @@ pub(super) fn apply_items(inner: &Inner, items: &[LoggedItem]) -> Result<(), Del
 }
 
 fn check_lane(lane: &Scope) -> Result<(), DeliveryError> {
-    for (what, name) in [("tenant", &lane.tenant), ("deployment", &lane.connector)] {
+    for (what, name) in [("tenant", &lane.tenant), ("deployment", &lane.deployment)] {
         if name.is_empty() || name.len() > 1024 {
             return Err(DeliveryError::Invalid {
                 what,

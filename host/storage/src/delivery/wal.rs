@@ -117,7 +117,7 @@ impl Wal {
 fn encode(item: &LoggedItem, out: &mut Vec<u8>) {
     let texts = [
         item.lane.tenant.as_bytes(),
-        item.lane.connector.as_bytes(),
+        item.lane.deployment.as_bytes(),
         item.record_id.as_bytes(),
     ];
     let len = 17 + texts.iter().map(|t| 2 + t.len()).sum::<usize>() + item.body.len();

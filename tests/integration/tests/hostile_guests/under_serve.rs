@@ -1,0 +1,253 @@
+//! Hostile guests through `switchboard serve` run as a child process, the way operators
+//! run it: the guards must live as long as the server, not only as long as a runtime a
+//! test built by hand.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use switchboard_tests::{ServeChild, eventually, guest_wasm, http_request};
+
+const ADMIN: &str = "admin-5c1d";
+const EVIL: &str = "ingest-evil-91af";
+const GOOD: &str = "ingest-good-2b7e";
+/// What `serve` is given to drain in-flight work on SIGTERM.
+const GRACE: Duration = Duration::from_millis(2000);
+
+/// A time budget short enough to keep the test quick, a wall limit long enough to tell
+/// the two apart.
+const HOSTILE_MANIFEST: &str = r#"
+[limits]
+memory_mb = 32
+time_budget_ms = 300
+wall_timeout_ms = 10000
+"#;
+
+/// Writes the config: tenant `evil` and tenant `good`, each with `deployments`
+/// (`(name, kinds)`) of the hostile connector.
+fn write_config(dir: &Path, evil: &[(&str, &str)], good: &[(&str, &str)]) -> std::path::PathBuf {
+    std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
+    std::fs::write(dir.join("evil.token"), EVIL).unwrap();
+    std::fs::write(dir.join("good.token"), GOOD).unwrap();
+    std::fs::write(dir.join("hostile.toml"), HOSTILE_MANIFEST).unwrap();
+    let wasm = guest_wasm("hostile");
+    let mut text = format!(
+        r#"
+[storage]
+dir = "data"
+[server]
+listen = "127.0.0.1:0"
+admin_token = {{ file = "admin.token" }}
+shutdown_grace_ms = {grace}
+[workers]
+concurrency = 4
+poll_interval_ms = 20
+[delivery]
+max_attempts = 1
+"#,
+        grace = GRACE.as_millis()
+    );
+    for (tenant, token, deps) in [("evil", "evil.token", evil), ("good", "good.token", good)] {
+        text.push_str(&format!(
+            "[tenants.{tenant}]\ningest_token = {{ file = {token:?} }}\n"
+        ));
+        for (name, kinds) in deps {
+            text.push_str(&format!(
+                "[tenants.{tenant}.deployments.{name}]\nwasm = {wasm:?}\nmanifest = \"hostile.toml\"\nkinds = {kinds}\n"
+            ));
+        }
+    }
+    let path = dir.join("switchboard.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn records(kind: &str, ids: impl IntoIterator<Item = String>) -> String {
+    ids.into_iter()
+        .map(|id| format!("{}\n", json!({"id": id, "kind": kind, "fields": {}})))
+        .collect()
+}
+
+/// Runs a blocking HTTP exchange off the async threads.
+async fn request(addr: &str, method: &str, path: &str, token: &str, body: String) -> (u16, Value) {
+    let (addr, method, path, token) = (
+        addr.to_owned(),
+        method.to_owned(),
+        path.to_owned(),
+        token.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        http_request(
+            &addr,
+            &method,
+            &path,
+            &token,
+            &body,
+            Duration::from_secs(20),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// Open dead letters of `tenant`.
+async fn dead_letters(addr: &str, tenant: &str) -> Vec<Value> {
+    let (status, body) = request(
+        addr,
+        "GET",
+        &format!("/v1/dlq?tenant={tenant}&limit=100"),
+        ADMIN,
+        String::new(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["entries"].as_array().cloned().unwrap_or_default()
+}
+
+/// Records still queued for `tenant`.
+async fn pending(addr: &str, tenant: &str) -> u64 {
+    let (status, body) = request(addr, "GET", "/v1/status", ADMIN, String::new()).await;
+    assert_eq!(status, 200, "{body}");
+    body["lanes"]
+        .as_array()
+        .expect("lanes")
+        .iter()
+        .filter(|l| l["tenant"] == tenant)
+        .map(|l| l["pending"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+/// Ingests `n` echo records for `good` and returns how long until all were delivered.
+async fn good_round(addr: &str, round: &str, n: usize) -> Duration {
+    let started = Instant::now();
+    let body = records("echo", (0..n).map(|i| format!("{round}-{i}")));
+    let (status, reply) = request(addr, "POST", "/v1/tenants/good/records", GOOD, body).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually(
+        "the good tenant's records",
+        Duration::from_secs(60),
+        || async { (pending(addr, "good").await == 0).then_some(()) },
+    )
+    .await;
+    started.elapsed()
+}
+
+/// Ingests one `kind` record `id` for `evil` and waits until it is no longer queued.
+async fn evil_round(addr: &str, kind: &str, id: &str) {
+    let body = records(kind, [id.to_owned()]);
+    let (status, reply) = request(addr, "POST", "/v1/tenants/evil/records", EVIL, body).await;
+    assert_eq!(status, 202, "{reply}");
+    eventually(
+        "the evil tenant's record",
+        Duration::from_secs(60),
+        || async { (pending(addr, "evil").await == 0).then_some(()) },
+    )
+    .await;
+}
+
+/// How long `/healthz` takes to answer, worst of `n` tries.
+async fn healthz_worst(addr: &str, n: usize) -> Duration {
+    let mut worst = Duration::ZERO;
+    for _ in 0..n {
+        let started = Instant::now();
+        let (status, _) = request(addr, "GET", "/healthz", "", String::new()).await;
+        assert_eq!(status, 200);
+        worst = worst.max(started.elapsed());
+    }
+    worst
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_spinning_and_sleeping_guests_and_keeps_serving_other_tenants() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[("hostile", r#"["echo", "loop", "push-loop", "sleep"]"#)],
+        &[("hostile", r#"["echo"]"#)],
+    );
+    let server = ServeChild::start(&config, dir.path().join("serve.stderr"));
+    let addr = server.addr.clone();
+    good_round(&addr, "warm", 5).await;
+
+    // Six spinning normalizes, two spinning pushes, two guests asleep in WASI: more
+    // than the worker pool, and each would hold its slot forever without a guard.
+    let mut body = records("loop", (0..6).map(|i| format!("loop-{i}")));
+    body.push_str(&records(
+        "push-loop",
+        (0..2).map(|i| format!("push-loop-{i}")),
+    ));
+    body.push_str(&records("sleep", (0..2).map(|i| format!("sleep-{i}"))));
+    let (status, reply) = request(&addr, "POST", "/v1/tenants/evil/records", EVIL, body).await;
+    assert_eq!(status, 202, "{reply}");
+
+    // The server keeps answering and the other tenant keeps delivering.
+    healthz_worst(&addr, 10).await;
+    good_round(&addr, "during", 10).await;
+
+    // Every bad record ends in the dead-letter queue, stopped by its time budget (the
+    // sleeping ones too: a blocked guest is not excused from its budget).
+    let letters = eventually("ten dead letters", Duration::from_secs(60), || async {
+        let letters = dead_letters(&addr, "evil").await;
+        (letters.len() == 10).then_some(letters)
+    })
+    .await;
+    for l in &letters {
+        let text = l.to_string();
+        assert_eq!(l["reason"], "connector-fault", "{text}");
+        assert!(text.contains("time budget of 300ms exceeded"), "{text}");
+    }
+    let stderr = server.stderr_text();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // SIGTERM while guests spin: the server exits cleanly within its drain time (plus
+    // the final flush).
+    let body = records("loop", (0..4).map(|i| format!("late-loop-{i}")));
+    let (status, _) = request(&addr, "POST", "/v1/tenants/evil/records", EVIL, body).await;
+    assert_eq!(status, 202);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (code, took) = tokio::task::spawn_blocking(move || server.terminate())
+        .await
+        .unwrap();
+    assert_eq!(code, Some(0), "serve exits 0 on SIGTERM");
+    assert!(
+        took < GRACE + Duration::from_secs(5),
+        "SIGTERM took {took:?} with a {GRACE:?} grace"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployments_claiming_one_connector_name_do_not_share_state() {
+    let dir = tempfile::tempdir().unwrap();
+    // Both deployments run the same component, which calls itself "hostile" in
+    // `describe`; only the operator's names differ.
+    let config = write_config(
+        dir.path(),
+        &[("writer", r#"["state"]"#), ("reader", r#"["peek"]"#)],
+        &[("hostile", r#"["echo"]"#)],
+    );
+    let server = ServeChild::start(&config, dir.path().join("serve.stderr"));
+    let addr = server.addr.clone();
+
+    evil_round(&addr, "state", "w1").await;
+    evil_round(&addr, "peek", "r1").await;
+    // The reader saw no state: its peek was delivered, not dead-lettered.
+    let letters = dead_letters(&addr, "evil").await;
+    assert!(letters.is_empty(), "{letters:?}");
+    assert_eq!(server.stop(), Some(0));
+
+    // The check can fail: with the writer's own scope, a peek sees the key.
+    let config = write_config(
+        dir.path(),
+        &[("writer", r#"["state", "peek"]"#)],
+        &[("hostile", r#"["echo"]"#)],
+    );
+    let server = ServeChild::start(&config, dir.path().join("serve2.stderr"));
+    let addr = server.addr.clone();
+    evil_round(&addr, "peek", "r2").await;
+    let letters = dead_letters(&addr, "evil").await;
+    assert!(
+        letters[0].to_string().contains("state k is "),
+        "{letters:?}"
+    );
+    assert_eq!(server.stop(), Some(0));
+}
