@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test on a fresh machine: installs the wasm target, builds the
-# connector and guest-fixture components, checks formatting and lints, then
-# runs the whole test suite (host workspace and the connectors' own tests).
+# connector and guest-fixture components, checks formatting and lints and the
+# supply chain (cargo deny), runs the whole test suite (host workspace and the
+# connectors' own tests), then fuzzes each cargo-fuzz target for a bounded time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,12 +23,16 @@ step "format"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path connectors/Cargo.toml
 cargo fmt --all --check --manifest-path tests/guests/Cargo.toml
+cargo fmt --check --manifest-path fuzz/Cargo.toml
 
 step "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --all-targets --manifest-path connectors/Cargo.toml -- -D warnings
 cargo clippy --release --target wasm32-wasip2 --manifest-path connectors/Cargo.toml -- -D warnings
 cargo clippy --release --target wasm32-wasip2 --manifest-path tests/guests/Cargo.toml -- -D warnings
+
+step "supply chain: cargo deny (advisories, licences, sources, bans)"
+bash scripts/deny.sh
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
@@ -41,6 +46,11 @@ connectors/target/py-venv/bin/python -m unittest discover -s connectors/hubspot-
 
 step "host workspace tests"
 cargo test --workspace 2>&1 | tee -a "$log"
+
+# Not in "$log": libFuzzer's output is not test results (scripts/fuzz.sh prints one line
+# per target and, for a crash, the end of its log).
+step "fuzz: every cargo-fuzz target for ${SWITCHBOARD_FUZZ_SECONDS:-30} s"
+bash scripts/fuzz.sh
 
 # One closing line over every test binary above (cargo prints one per binary).
 # Python's unittest prints "Ran N tests" then "OK", "OK (skipped=S)" or

@@ -379,7 +379,8 @@ pub(crate) fn text(value: Option<&Json>) -> String {
     match value {
         None | Some(Json::Null) => "-".to_owned(),
         Some(Json::String(s)) if s.is_empty() => "-".to_owned(),
-        Some(Json::String(s)) => s.clone(),
+        // Guest words: escaped, so they stay on their line and drive no terminal.
+        Some(Json::String(s)) => switchboard_runtime::escape_control(s),
         Some(other) => other.to_string(),
     }
 }

@@ -175,7 +175,8 @@ fn list_line(e: &Json) -> String {
         text(e.get("record_id")),
         text(e.get("reason")),
         text(e.get("status")),
-        excerpt(&text(e.pointer("/envelope/detail")), 160),
+        // One line: the excerpt turns control characters into spaces.
+        excerpt(e.get("detail").and_then(Json::as_str).unwrap_or("-"), 160),
     )
 }
 
@@ -394,7 +395,7 @@ mod tests {
     fn a_list_line_names_every_column() {
         let e = json!({"id": "7", "tenant": "acme", "deployment": "hubspot", "record_id": "c-1",
             "reason": "validation", "time_ms": 0, "status": "open", "status_ms": 0,
-            "envelope": {"detail": "normalize refused:\n\"started-at\": required"}});
+            "detail": "normalize refused:\n\"started-at\": required", "attempts": 1});
         assert_eq!(
             list_line(&e),
             "7  1970-01-01T00:00:00.000Z  acme/hubspot  c-1  validation  open  normalize refused: \"started-at\": required"

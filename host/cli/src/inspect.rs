@@ -30,8 +30,11 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("connector     {} {} ({})", d.name, d.version, d.crm);
-    println!("sha256        {}", loaded.content_hash());
+    say(format!(
+        "connector     {} {} ({})",
+        d.name, d.version, d.crm
+    ));
+    say(format!("sha256        {}", loaded.content_hash()));
     let contract = loaded.contract();
     let note = if contract.is_deprecated() {
         format!(
@@ -41,23 +44,23 @@ pub(crate) async fn run(data_dir: &Path, args: InspectArgs) -> anyhow::Result<Ex
     } else {
         String::new()
     };
-    println!("contract      {}{note}", contract.package());
-    println!("record kinds  {}", d.record_kinds.join(", "));
-    println!("hosts         {}", d.outbound_hosts.join(", "));
-    println!("config keys   {}", d.config_keys.join(", "));
-    println!("secrets       {}", d.secret_names.join(", "));
-    println!("owned fields  {}", d.owned_fields.join(", "));
-    println!("rate limits");
+    say(format!("contract      {}{note}", contract.package()));
+    say(format!("record kinds  {}", d.record_kinds.join(", ")));
+    say(format!("hosts         {}", d.outbound_hosts.join(", ")));
+    say(format!("config keys   {}", d.config_keys.join(", ")));
+    say(format!("secrets       {}", d.secret_names.join(", ")));
+    say(format!("owned fields  {}", d.owned_fields.join(", ")));
+    say("rate limits".into());
     for l in &d.rate_limits {
-        println!("  {}", budget_line(l));
+        say(format!("  {}", budget_line(l)));
     }
-    println!("exports");
+    say("exports".into());
     for e in loaded.exports() {
-        println!("  {e}");
+        say(format!("  {e}"));
     }
-    println!("imports");
+    say("imports".into());
     for i in loaded.imports() {
-        println!("  {i}");
+        say(format!("  {i}"));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -84,4 +87,10 @@ fn budget_line(l: &switchboard_runtime::types::RateLimit) -> String {
         l.window_ms,
         costs.join(", ")
     )
+}
+
+/// Prints one line of text output with control characters escaped: the descriptor's
+/// strings come from the guest and must not move the cursor or forge a line.
+fn say(line: String) {
+    println!("{}", switchboard_runtime::escape_control(&line));
 }

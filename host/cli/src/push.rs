@@ -93,7 +93,13 @@ pub(crate) async fn run(data_dir: &Path, args: PushArgs) -> anyhow::Result<ExitC
             },
         };
         summary.count(&line);
-        let rendered = if args.json { line.json() } else { line.text() };
+        // Text lines carry guest strings: escaped so they stay one line and cannot drive
+        // the terminal (JSON escapes them itself).
+        let rendered = if args.json {
+            line.json()
+        } else {
+            switchboard_runtime::escape_control(&line.text())
+        };
         match &bar {
             Some(bar) => {
                 bar.println(rendered);

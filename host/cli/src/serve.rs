@@ -26,8 +26,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         CommitMode::Group
     };
     let grace = config.server.shutdown_grace();
+    // Handlers are installed here, before the address is printed: a SIGTERM right after
+    // "listening on" must stop the server cleanly, not kill it with the default action.
+    let signal = shutdown_signal();
     let shutdown = async move {
-        shutdown_signal().await;
+        signal.await;
         arm_exit_watchdog(grace + FINAL_STEPS);
     };
     switchboard_server::run(&config, mode, shutdown, |addr| {
@@ -65,29 +68,34 @@ fn arm_exit_watchdog(limit: std::time::Duration) {
 /// Exit code when shutdown overran its limit.
 const EXIT_SHUTDOWN_TIMEOUT: i32 = 3;
 
-/// Resolves on SIGTERM or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
+/// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future resolves on either.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match (
+        let handlers = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
+        );
+        async move {
+            match handlers {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            _ => {
-                tracing::error!("cannot install signal handlers; stop with SIGKILL");
-                std::future::pending::<()>().await;
+                _ => {
+                    tracing::error!("cannot install signal handlers; stop with SIGKILL");
+                    std::future::pending::<()>().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

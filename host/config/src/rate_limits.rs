@@ -28,6 +28,15 @@ pub struct RateLimits {
     /// `describe` gives them. A name the connector does not declare is refused at start.
     #[serde(deserialize_with = "named_map")]
     pub budgets: BTreeMap<String, BudgetOverride>,
+    /// The operator's ceiling: at most this many requests per `ceiling_window_ms`, whatever
+    /// the connector declares (every request costs 1 here, also on paths the connector
+    /// says are free). Range 1..=1000000, default 300 (above the HubSpot connector's own
+    /// 190 per 10 s plus 4 searches a second).
+    #[serde(deserialize_with = "bounded::<_, 1, 1_000_000>")]
+    pub ceiling_requests: u64,
+    /// The ceiling's rolling window, in ms. Range 1..=86400000, default 10000.
+    #[serde(deserialize_with = "bounded::<_, 1, 86_400_000>")]
+    pub ceiling_window_ms: u64,
 }
 
 impl Default for RateLimits {
@@ -36,6 +45,8 @@ impl Default for RateLimits {
             max_wait_ms: 2000,
             daily_reset_utc: Duration::ZERO,
             budgets: BTreeMap::new(),
+            ceiling_requests: 300,
+            ceiling_window_ms: 10_000,
         }
     }
 }

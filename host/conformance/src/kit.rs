@@ -153,7 +153,7 @@ impl Kit {
         format!(
             "[connector]\nname = {name:?}\n\n[limits]\nmemory_mb = {mem}\ntime_budget_ms = {budget}\n\
              wall_timeout_ms = {wall}\n\n[http]\nallowed_hosts = [{base:?}]\nallow_private_addresses = true\nallow_secrets_over_http = true\n\
-             request_timeout_ms = {timeout}\n\n[config]\n{config}\n[secrets]\n{secrets}",
+             request_timeout_ms = {timeout}\n\n[rate_limits]\nceiling_requests = 1000000\n\n[config]\n{config}\n[secrets]\n{secrets}",
             name = d.name,
             mem = self.options.memory_mb,
             budget = self.options.time_budget_ms,

@@ -47,8 +47,9 @@ impl fmt::Display for AddressClass {
 /// Returns the class of a non-public address, or `None` for public unicast.
 ///
 /// IPv6 forms that embed an IPv4 address (IPv4-mapped `::ffff:a.b.c.d`,
-/// IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d`) are judged by the
-/// embedded IPv4 address, so `::ffff:127.0.0.1` is loopback.
+/// IPv4-compatible `::a.b.c.d`, NAT64 `64:ff9b::a.b.c.d` and `64:ff9b:1::/48`,
+/// 6to4 `2002:aabb:ccdd::`, Teredo `2001:0:…`) are judged by the embedded IPv4
+/// address, so `::ffff:127.0.0.1` and `2002:7f00:1::` are loopback.
 pub fn classify(ip: IpAddr) -> Option<AddressClass> {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
@@ -101,16 +102,36 @@ fn classify_v6(ip: Ipv6Addr) -> Option<AddressClass> {
     }
 }
 
-/// The IPv4 address carried by an IPv4-mapped, IPv4-compatible or NAT64 IPv6 address.
+/// The IPv4 address carried by an IPv4-mapped, IPv4-compatible, NAT64 (well-known
+/// `64:ff9b::/96` and local-use `64:ff9b:1::/48`), 6to4 (`2002::/16`) or Teredo
+/// (`2001::/32`) IPv6 address. For Teredo, the client's address (stored inverted) is
+/// the one judged, unless the server's is the one that is not public.
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     if let Some(v4) = ip.to_ipv4_mapped() {
         return Some(v4);
     }
     let s = ip.segments();
-    let low = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8);
+    let low = v4(s[6], s[7]);
     let compatible = s[..6].iter().all(|&x| x == 0);
     let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6].iter().all(|&x| x == 0);
-    (compatible || nat64).then_some(low)
+    let nat64_local = s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1;
+    if compatible || nat64 || nat64_local {
+        return Some(low);
+    }
+    match s[0] {
+        0x2002 => Some(v4(s[1], s[2])),
+        0x2001 if s[1] == 0 => {
+            let server = v4(s[2], s[3]);
+            let client = v4(!s[6], !s[7]);
+            Some(if classify_v4(server).is_some() {
+                server
+            } else {
+                client
+            })
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -167,6 +188,15 @@ mod tests {
             ("::ffff:0.0.0.0", Unspecified),
             ("::127.0.0.1", Loopback),
             ("64:ff9b::a9fe:a9fe", LinkLocal),
+            ("64:ff9b:1::a00:1", Private),
+            // 6to4 embedding 127.0.0.1, 169.254.169.254 and 10.0.0.1.
+            ("2002:7f00:1::", Loopback),
+            ("2002:a9fe:a9fe::1", LinkLocal),
+            ("2002:a00:1:1::1", Private),
+            // Teredo: server 65.54.227.120, client 127.0.0.1 stored inverted.
+            ("2001:0:4136:e378:8000:63bf:80ff:fffe", Loopback),
+            // Teredo with a private server address.
+            ("2001:0:a00:1::1", Private),
         ];
         for (ip, want) in cases {
             assert_eq!(class(ip), Some(want), "{ip}");
@@ -184,6 +214,9 @@ mod tests {
             "2606:4700::1111",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            "2002:808:808::1",
+            // Teredo: server 65.54.227.120, client 8.8.8.8 stored inverted.
+            "2001:0:4136:e378:8000:63bf:f7f7:f7f7",
         ] {
             assert_eq!(class(ip), None, "{ip}");
         }

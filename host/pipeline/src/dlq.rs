@@ -56,6 +56,65 @@ impl From<&DeadLetter> for DeadLetterView {
     }
 }
 
+/// A dead letter as the list shows it: the entry and the start of its reason's words,
+/// without the envelope (record, attempts, payload), so a page of fifty stays small
+/// whatever the connector returned. [`Pipeline::dlq_show`] gives the whole entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadLetterSummary {
+    /// Entry id.
+    pub id: String,
+    /// Tenant.
+    pub tenant: String,
+    /// Deployment.
+    pub deployment: String,
+    /// Record id.
+    pub record_id: String,
+    /// Reason tag.
+    pub reason: String,
+    /// When it was dead-lettered (unix ms).
+    pub time_ms: u64,
+    /// `open`, `replayed` or `resolved`.
+    pub status: &'static str,
+    /// When the status last changed (unix ms).
+    pub status_ms: u64,
+    /// The operator's note (at most [`SUMMARY_TEXT_BYTES`]).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub note: String,
+    /// The reason's words (at most [`SUMMARY_TEXT_BYTES`]).
+    pub detail: String,
+    /// Attempts made in all.
+    pub attempts: u32,
+}
+
+/// Longest note or detail a [`DeadLetterSummary`] carries, in bytes.
+pub const SUMMARY_TEXT_BYTES: usize = 240;
+
+impl From<&DeadLetter> for DeadLetterSummary {
+    fn from(d: &DeadLetter) -> Self {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(default)]
+        struct Head {
+            detail: Option<String>,
+            total_attempts: u32,
+        }
+        let head: Head = serde_json::from_slice(&d.body).unwrap_or_default();
+        let cut = |t: &str| switchboard_runtime::truncate(t.to_owned(), SUMMARY_TEXT_BYTES);
+        Self {
+            id: d.id.to_string(),
+            tenant: d.lane.tenant.clone(),
+            deployment: d.lane.deployment.clone(),
+            record_id: cut(&d.record_id),
+            reason: d.reason.clone(),
+            time_ms: d.time_ms,
+            status: d.status.as_str(),
+            status_ms: d.status_ms,
+            note: cut(&d.note),
+            detail: cut(head.detail.as_deref().unwrap_or("")),
+            attempts: head.total_attempts,
+        }
+    }
+}
+
 /// A DLQ action failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DlqError {
@@ -102,13 +161,13 @@ pub struct ReplaySummary {
 
 impl Pipeline {
     /// Entries matching `filter`, newest first.
-    pub fn dlq_list(&self, filter: &DlqFilter) -> Result<Vec<DeadLetterView>, DlqError> {
+    pub fn dlq_list(&self, filter: &DlqFilter) -> Result<Vec<DeadLetterSummary>, DlqError> {
         Ok(self
             .inner
             .store
             .dlq_list(filter)?
             .iter()
-            .map(DeadLetterView::from)
+            .map(DeadLetterSummary::from)
             .collect())
     }
 

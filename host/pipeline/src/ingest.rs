@@ -1,9 +1,11 @@
-//! The ingest path: parse a body of records (JSON array or NDJSON), check every record,
-//! fan each out to the tenant's lanes that take its kind, enqueue all or nothing, and
-//! answer once a (shared) flush made them durable.
+//! The ingest path: check every record of a parsed body (the parser, `parse_body`, and
+//! `IngestError` live in `switchboard-ingest` and are re-exported by this crate), fan each
+//! out to the tenant's lanes that take its kind, enqueue all or nothing, and answer once a
+//! (shared) flush made them durable.
 
 use serde::Serialize;
 use serde_json::Value as Json;
+use switchboard_ingest::{IngestError, RecordProblem, check_count};
 use switchboard_runtime::{record_from_json, record_problems};
 use switchboard_storage::Scope;
 use switchboard_storage::delivery::{Enqueued, NewItem};
@@ -12,48 +14,6 @@ use crate::clock::now_ms;
 use crate::envelope::Envelope;
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
-
-/// Why an ingest request was refused. Nothing of a refused request is enqueued.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IngestError {
-    /// No such tenant (404).
-    #[error("unknown tenant {0:?}")]
-    UnknownTenant(String),
-    /// Missing or wrong ingest token (401).
-    #[error("missing or invalid ingest token for tenant {0:?}")]
-    Unauthorized(String),
-    /// More records than allowed in one request (413).
-    #[error("{got} records in one request; at most {max} are allowed")]
-    TooManyRecords {
-        /// Records sent.
-        got: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// The body is not a JSON array or NDJSON (400).
-    #[error("body is not a JSON array of records or NDJSON: {0}")]
-    Malformed(String),
-    /// Some records are invalid (400).
-    #[error("{} invalid record(s); nothing was enqueued", .0.len())]
-    Invalid(Vec<RecordProblem>),
-    /// The records could not be stored or flushed (503); nothing is acknowledged.
-    #[error("records could not be made durable: {0}")]
-    Storage(String),
-}
-
-/// What is wrong with one record of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RecordProblem {
-    /// Position in the request, from 0.
-    pub index: usize,
-    /// The record's id, if it had a readable one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// The field at fault (`id`, `kind`, `fields.phone`, `record`).
-    pub field: String,
-    /// Why.
-    pub reason: String,
-}
 
 /// The answer to an accepted request: per record, the queue items it became.
 #[derive(Debug, Clone, Serialize)]
@@ -83,45 +43,6 @@ pub struct DeliveryReceipt {
     /// `queued`, or for a duplicate where the earlier one is: `pending`, `delivered`,
     /// `dead-lettered`.
     pub status: &'static str,
-}
-
-/// Splits a request body into JSON values: a JSON array, or one JSON object per line.
-pub fn parse_body(body: &[u8], max_records: usize) -> Result<Vec<Json>, IngestError> {
-    let text =
-        std::str::from_utf8(body).map_err(|e| IngestError::Malformed(format!("not UTF-8: {e}")))?;
-    let trimmed = text.trim_start();
-    let values: Vec<Json> = if trimmed.starts_with('[') {
-        let values: Vec<Json> = serde_json::from_str(trimmed)
-            .map_err(|e| IngestError::Malformed(format!("invalid JSON array: {e}")))?;
-        check_count(values.len(), max_records)?;
-        values
-    } else {
-        let lines: Vec<(usize, &str)> = text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| (i + 1, l.trim()))
-            .filter(|(_, l)| !l.is_empty())
-            .collect();
-        check_count(lines.len(), max_records)?;
-        lines
-            .into_iter()
-            .map(|(n, line)| {
-                serde_json::from_str(line)
-                    .map_err(|e| IngestError::Malformed(format!("line {n}: invalid JSON: {e}")))
-            })
-            .collect::<Result<_, _>>()?
-    };
-    if values.is_empty() {
-        return Err(IngestError::Malformed("no records".to_owned()));
-    }
-    Ok(values)
-}
-
-fn check_count(got: usize, max: usize) -> Result<(), IngestError> {
-    if got > max {
-        return Err(IngestError::TooManyRecords { got, max });
-    }
-    Ok(())
 }
 
 impl Pipeline {
@@ -268,30 +189,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_arrays_and_ndjson_and_counts_before_parsing_records() {
-        assert_eq!(parse_body(b"[{\"a\":1},{\"b\":2}]", 10).unwrap().len(), 2);
-        assert_eq!(
-            parse_body(b"{\"a\":1}\n\n{\"b\":2}\r\n", 10).unwrap().len(),
-            2
-        );
-        assert!(matches!(
-            parse_body(b"{}\n{}\n{}", 2),
-            Err(IngestError::TooManyRecords { got: 3, max: 2 })
-        ));
-        assert!(
-            matches!(parse_body(b"{}\n{oops", 10), Err(IngestError::Malformed(m)) if m.contains("line 2"))
-        );
-        assert!(matches!(
-            parse_body(b"  ", 10),
-            Err(IngestError::Malformed(_))
-        ));
-        assert!(matches!(
-            parse_body(b"\xff", 10),
-            Err(IngestError::Malformed(_))
-        ));
-    }
 
     #[test]
     fn compares_tokens_exactly() {

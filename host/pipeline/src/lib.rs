@@ -1,8 +1,10 @@
 //! Switchboard's durable delivery pipeline.
 //!
-//! - **Ingest** ([`Pipeline::ingest`]): records are checked, fanned out to every lane
-//!   (deployment) of the tenant that takes their kind, enqueued all or nothing, and
-//!   acknowledged only after a flush shared with concurrent requests ([`Committer`]).
+//! - **Ingest** ([`Pipeline::ingest`]): a body is split into records by [`parse_body`]
+//!   (from `switchboard-ingest`, re-exported with its errors); records are checked,
+//!   fanned out to every lane (deployment) of the tenant that takes their kind, enqueued
+//!   all or nothing, and acknowledged only after a flush shared with concurrent requests
+//!   ([`Committer`]).
 //! - **Workers** ([`Pipeline::run_workers`]): lease due items lane by lane, run one attempt
 //!   each in a fresh connector instance, audit it, then ack, schedule a durable retry
 //!   (backoff with full jitter, honouring retry-after, bounded by attempts and age), or
@@ -39,14 +41,12 @@ pub use alerts::Alerts;
 pub use audit::{Audit, AuditEvent};
 pub use clock::now_ms;
 pub use commit::{CommitMode, Committer};
-pub use dlq::{DeadLetterView, DlqError, ReplaySummary};
+pub use dlq::{DeadLetterSummary, DeadLetterView, DlqError, ReplaySummary, SUMMARY_TEXT_BYTES};
 pub use envelope::Envelope;
-pub use ingest::{
-    DeliveryReceipt, IngestError, Receipt, RecordProblem, RecordReceipt, constant_time_eq,
-    parse_body,
-};
+pub use ingest::{DeliveryReceipt, Receipt, RecordReceipt, constant_time_eq};
 pub use lane::{Lane, LaneOptions};
 pub use metrics::Metrics;
 pub use pipeline::{Pipeline, Settings, Tenant};
 pub use policy::DeliveryPolicy;
+pub use switchboard_ingest::{IngestError, RecordProblem, parse_body};
 pub use switchboard_limits::BreakerConfig;

@@ -12,6 +12,10 @@ use crate::types::{Descriptor, LimitScope};
 /// One day.
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// The budget every deployment has beside its connector's: the operator's request ceiling
+/// (`[rate_limits] ceiling_requests` per `ceiling_window_ms`), costing 1 per request.
+pub const OPERATOR_CEILING: &str = "operator-ceiling";
+
 /// The limiter configuration for `d` under the manifest's `[rate_limits]`; a request waits
 /// for tokens at most `max_wait_ms`, and at most half of `wall_timeout`, so the wait never
 /// runs into the attempt's wall-clock limit. An override naming a budget the connector
@@ -21,6 +25,12 @@ pub(crate) fn limiter_config(
     rl: &RateLimits,
     wall_timeout: Duration,
 ) -> Result<LimiterConfig, String> {
+    if d.rate_limits.iter().any(|l| l.name == OPERATOR_CEILING) {
+        return Err(format!(
+            "connector {:?} declares a budget named {OPERATOR_CEILING:?}, which is the host's own",
+            d.name
+        ));
+    }
     for name in rl.budgets.keys() {
         if !d.rate_limits.iter().any(|l| &l.name == name) {
             let known: Vec<&str> = d.rate_limits.iter().map(|l| l.name.as_str()).collect();
@@ -72,6 +82,14 @@ pub(crate) fn limiter_config(
                 default_cost: l.default_cost,
             }
         })
+        .chain([BudgetSpec {
+            name: OPERATOR_CEILING.to_owned(),
+            tokens: rl.ceiling_requests,
+            window: Duration::from_millis(rl.ceiling_window_ms),
+            scope: Scope::Rolling,
+            costs: Vec::new(),
+            default_cost: 1,
+        }])
         .collect();
     Ok(LimiterConfig {
         budgets,
@@ -166,6 +184,34 @@ mod tests {
             e.contains("rate_limits.budgets.tokens.tokens") && e.contains("cost 20"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_deployment_has_the_operator_ceiling_costing_one_per_request() {
+        let mut d = descriptor();
+        // A connector calling a path free in all of its own budgets.
+        d.rate_limits[0].default_cost = 0;
+        let rl = RateLimits {
+            ceiling_requests: 30,
+            ceiling_window_ms: 1000,
+            ..RateLimits::default()
+        };
+        let cfg = limiter_config(&d, &rl, Duration::from_secs(30)).unwrap();
+        let ceiling = cfg
+            .budgets
+            .iter()
+            .find(|b| b.name == OPERATOR_CEILING)
+            .expect("the ceiling");
+        assert_eq!(
+            (ceiling.tokens, ceiling.window, ceiling.scope),
+            (30, Duration::from_secs(1), Scope::Rolling)
+        );
+        assert_eq!(ceiling.cost_of("GET", "/free"), 1);
+        assert_eq!(cfg.budgets[0].cost_of("GET", "/free"), 0);
+
+        d.rate_limits[0].name = OPERATOR_CEILING.into();
+        let e = limiter_config(&d, &RateLimits::default(), Duration::from_secs(30)).unwrap_err();
+        assert!(e.contains("the host's own"), "{e}");
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub(crate) struct DeploymentCtx {
     pub(crate) jobs: JobQueue,
     /// The rate-limit budgets every `http.send` spends from.
     pub(crate) limiter: Arc<Limiter>,
+    /// The tenant's CPU slots (see [`crate::cpu`]).
+    pub(crate) cpu: Arc<tokio::sync::Semaphore>,
 }
 
 impl DeploymentCtx {
@@ -171,6 +173,7 @@ impl Deployment {
             state,
             jobs,
             limiter,
+            cpu: runtime.inner.cpu.of(tenant),
         };
         Ok(Self {
             loaded,

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use crate::cpu::CpuSlot;
 use crate::deployment::DeploymentCtx;
 use crate::error::GuestFault;
 use crate::guest_output::{Capture, MAX_STREAM_BYTES, with_stderr};
@@ -46,6 +47,8 @@ pub(crate) struct HostState {
     pub(crate) log_bytes_emitted: usize,
     /// Whether this unit already warned about a report on an undeclared budget.
     pub(crate) warned_unknown_budget: bool,
+    /// The unit's hold on its tenant's CPU slots; `None` while preparing or describing.
+    pub(crate) cpu: Option<CpuSlot>,
 }
 
 impl HostState {
@@ -75,7 +78,7 @@ impl HostState {
             table: ResourceTable::new(),
             limiter: GuestLimiter::new(memory_bytes),
             budget: Budget::new(budget),
-            ctx,
+            ctx: ctx.clone(),
             unit,
             journal: Journal::default(),
             observed: Observed::default(),
@@ -84,6 +87,7 @@ impl HostState {
             stderr_traced: 0,
             log_bytes_emitted: 0,
             warned_unknown_budget: false,
+            cpu: ctx.as_ref().map(|c| CpuSlot::new(c.cpu.clone())),
         }
     }
 
@@ -162,5 +166,9 @@ impl WasiView for HostState {
 impl HasBudget for HostState {
     fn budget(&self) -> &Budget {
         &self.budget
+    }
+
+    fn yield_cpu(&self) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>> {
+        self.cpu.as_ref().map(|slot| slot.requeue(&self.budget))
     }
 }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use wasmtime::Store;
 
 use crate::contract::{Bindings, Pre};
+use crate::cpu::CpuSlot;
 use crate::error::GuestFault;
 use crate::host_state::HostState;
 use crate::journal::{Journal, truncate};
@@ -29,6 +30,7 @@ pub struct ConnectorInstance {
     deadline: Instant,
     wall_timeout: Duration,
     budget: Budget,
+    cpu: Option<CpuSlot>,
 }
 
 impl ConnectorInstance {
@@ -49,8 +51,14 @@ impl ConnectorInstance {
             }
         };
         let budget = store.data().budget.clone();
+        let cpu = store.data().cpu.clone();
+        // Instantiating may have run guest code past a tick: not held while idle.
+        if let Some(cpu) = &cpu {
+            cpu.release();
+        }
         Ok(Self {
             budget,
+            cpu,
             store,
             bindings,
             deadline: Instant::now() + limits.wall_timeout,
@@ -62,6 +70,7 @@ impl ConnectorInstance {
     pub async fn describe(&mut self) -> Result<Descriptor, GuestFault> {
         let fut = self.bindings.describe(&mut self.store);
         let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
+        self.idle();
         self.explain(result)
     }
 
@@ -72,6 +81,7 @@ impl ConnectorInstance {
     ) -> Result<Result<Record, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.normalize(&mut self.store, rec);
         let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
+        self.idle();
         self.explain(result)
     }
 
@@ -82,6 +92,7 @@ impl ConnectorInstance {
     ) -> Result<Result<Payload, Vec<FieldError>>, GuestFault> {
         let fut = self.bindings.map_fields(&mut self.store, rec);
         let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
+        self.idle();
         self.explain(result)
     }
 
@@ -94,6 +105,7 @@ impl ConnectorInstance {
     ) -> Result<Result<PushOutcome, PushError>, GuestFault> {
         let fut = self.bindings.push(&mut self.store, ctx, rec, payload);
         let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
+        self.idle();
         self.explain(result)
     }
 
@@ -104,6 +116,7 @@ impl ConnectorInstance {
     ) -> Result<ErrorClass, GuestFault> {
         let fut = self.bindings.classify_error(&mut self.store, response);
         let result = run(self.deadline, self.wall_timeout, self.budget.clone(), fut).await;
+        self.idle();
         self.explain(result)
     }
 
@@ -125,6 +138,15 @@ impl ConnectorInstance {
     /// Guest execution time used so far (host calls excluded).
     pub fn guest_time(&self) -> Duration {
         self.store.data().budget.guest_time()
+    }
+
+    /// Gives the tenant's CPU slot back between calls: an instance that waits (the kit
+    /// compares two, a unit awaits storage) must not hold the slot another unit of its
+    /// tenant needs to run.
+    fn idle(&self) {
+        if let Some(cpu) = &self.cpu {
+            cpu.release();
+        }
     }
 
     /// A call's fault with the guest's stderr attached (see [`HostState::fault_with_output`]).

@@ -28,6 +28,7 @@ mod budgets;
 mod cache;
 mod caps;
 mod contract;
+mod cpu;
 mod deliver;
 mod deployment;
 mod engine;
@@ -50,6 +51,7 @@ mod v0_2;
 
 pub use backoff::RetryPolicy;
 pub use contract::ContractVersion;
+pub use cpu::cpu_slots_per_tenant;
 pub use deliver::{
     Attempt, AttemptOutput, AttemptResult, DeliveryReport, ResponseExcerpt, Stage, attempt,
     deliver, delivered, is_delivered,
@@ -61,7 +63,7 @@ pub use guest_output::MAX_STREAM_BYTES;
 pub use host_state::WorkUnit;
 pub use idempotency::idempotency_key;
 pub use instance::ConnectorInstance;
-pub use journal::{HttpExchange, Journal, TRANSPORT_FAILURES, Throttle, truncate};
+pub use journal::{HttpExchange, Journal, TRANSPORT_FAILURES, Throttle, escape_control, truncate};
 pub use limits::GuestLimits;
 pub use loader::{CONTRACT_PACKAGE, GUEST_EXPORT, LoadedConnector};
 pub use observed::{GuestLog, Observed};

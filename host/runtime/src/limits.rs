@@ -206,9 +206,12 @@ impl Drop for HostCall<'_> {
     }
 }
 
-/// Gives a store access to its unit's budget.
+/// Gives a store access to its unit's budget and CPU slot.
 pub(crate) trait HasBudget {
     fn budget(&self) -> &Budget;
+    /// The future that gives the unit's CPU slot back and waits for one again, if the
+    /// unit has one (see [`crate::cpu`]).
+    fn yield_cpu(&self) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>>;
 }
 
 /// Installs the epoch deadline and the budget check on a store.
@@ -218,7 +221,11 @@ pub(crate) fn install_budget<T: HasBudget + 'static>(store: &mut wasmtime::Store
         if let Some(exceeded) = ctx.data().budget().exceeded() {
             return Err(exceeded.into());
         }
-        // Check again next tick, letting other tasks run in between.
-        Ok(UpdateDeadline::Yield(1))
+        // Check again next tick, letting other tasks (and the tenant's other guests, in
+        // turn for its CPU slots) run in between.
+        Ok(match ctx.data().yield_cpu() {
+            Some(wait) => UpdateDeadline::YieldCustom(1, wait),
+            None => UpdateDeadline::Yield(1),
+        })
     });
 }

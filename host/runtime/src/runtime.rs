@@ -9,6 +9,7 @@ use wasmtime::component::{HasSelf, Linker};
 
 use crate::bindings::Connector;
 use crate::cache::CompileCache;
+use crate::cpu::CpuShares;
 use crate::engine::{EngineConfig, EpochTicker, build_engine};
 use crate::error::LoadError;
 use crate::host_state::HostState;
@@ -43,6 +44,8 @@ pub(crate) struct RuntimeInner {
     /// outlive this `Runtime` value (`serve` keeps only its deployments), and a
     /// guest without a running clock has neither time budget nor yield points.
     pub(crate) ticker: Arc<EpochTicker>,
+    /// Every tenant's CPU slots (see [`crate::cpu`]).
+    pub(crate) cpu: CpuShares,
 }
 
 /// Loads connectors and deploys them; cheap to clone.
@@ -82,6 +85,7 @@ impl Runtime {
                 storage,
                 max_memory_bytes: options.engine.max_memory_bytes,
                 ticker,
+                cpu: CpuShares::default(),
             }),
         })
     }

@@ -94,11 +94,17 @@ pub async fn run_with(
     });
     let (stop_tx, stop_rx) = watch::channel(false);
     let server = tokio::spawn(http::serve(listener, ctx, stop_rx.clone()));
+    // Guests run on a runtime of their own: a guest yields at every epoch tick, but a
+    // runtime full of yielding guests polls its I/O driver only every few dozen task polls,
+    // so the API (health checks, ingest, the DLQ) would wait tens of milliseconds behind
+    // them. On separate threads the OS schedules the idle API threads as soon as a
+    // request arrives.
+    let guests = guest_runtime()?;
     let workers = {
         let pipeline = pipeline.clone();
         let stop = stop_rx.clone();
         let start = options.workers;
-        tokio::spawn(async move {
+        guests.spawn(async move {
             if start {
                 pipeline.run_workers(stop).await;
             }
@@ -118,7 +124,18 @@ pub async fn run_with(
     let _ = server.await;
     let _ = workers.await;
     let _ = retention.await;
+    // Dropping a runtime blocks until its threads stop: off the async threads.
+    let _ = tokio::task::spawn_blocking(move || drop(guests)).await;
     storage.flush().await.context("final flush")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The runtime the delivery workers (and so every guest) run on: one thread per core.
+fn guest_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .thread_name("switchboard-guests")
+        .enable_all()
+        .build()
+        .context("starting the guest runtime")
 }

@@ -104,6 +104,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Handlers first: a SIGTERM right after the address line must stop us cleanly,
+    // not kill us with the default action.
+    let stop = stop_signal();
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "listening on {}", sim.base_url())
         .and_then(|()| stdout.flush())
@@ -112,30 +115,25 @@ async fn main() -> ExitCode {
         eprintln!("error: cannot write to stdout");
     }
     drop(stdout);
-    wait_for_stop().await;
+    stop.await;
     sim.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// Resolves on Ctrl-C or SIGTERM.
-async fn wait_for_stop() {
+/// Installs the handlers now; the future resolves on Ctrl-C or SIGTERM.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let ctrl_c = tokio::signal::ctrl_c();
+    async move {
+        #[cfg(unix)]
+        if let Some(mut term) = term {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            return;
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        let _ = ctrl_c.await;
     }
 }

@@ -246,8 +246,17 @@ pub fn hubspot_manifest_for(
     region: Option<&str>,
 ) -> String {
     let clamp = |n: u64| n.clamp(1, u64::from(u32::MAX));
+    // The operator's ceiling counts every request: room for a whole burst window of both
+    // the burst budget and the searches in it.
+    let window_ms = sim.burst_window.as_millis().max(1);
+    let searches = u64::from(sim.search_per_second)
+        .saturating_mul(u64::try_from(window_ms.div_ceil(1000)).unwrap_or(u64::MAX));
+    let ceiling = u64::from(sim.burst_limit)
+        .saturating_add(searches)
+        .clamp(1, 1_000_000);
     format!(
-        "{}\n[rate_limits.budgets.ten-secondly]\ntokens = {}\nwindow_ms = {}\n\n\
+        "{}\n[rate_limits]\nceiling_requests = {ceiling}\nceiling_window_ms = {window_ms}\n\n\
+         [rate_limits.budgets.ten-secondly]\ntokens = {}\nwindow_ms = {}\n\n\
          [rate_limits.budgets.search]\ntokens = {}\n\n\
          [rate_limits.budgets.daily]\ntokens = {}\n",
         hubspot_manifest(base_url, secret_file, region),

@@ -304,3 +304,45 @@ async fn state_queue_and_config_reach_the_guest() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operator_ceiling_holds_a_connector_that_declares_no_budget() {
+    let (addr, seen) =
+        switchboard_tests::loopback::recording_server("200 OK", |_| "{}".into()).await;
+    let host = TestHost::new();
+    // The hostile connector declares no rate limits at all; only the operator's ceiling
+    // stands between it and the CRM.
+    let manifest = format!(
+        "{}\n[rate_limits]\nmax_wait_ms = 0\nceiling_requests = 5\nceiling_window_ms = 60000\n",
+        MANIFEST.replace("[http]\n", "[http]\nallow_private_addresses = true\n")
+    );
+    let dep = host.deploy("acme", &guest_wasm("hostile"), &manifest).await;
+    let out = outcome(
+        &dep,
+        &rec("flood", json!({"url": format!("http://{addr}/")})),
+    )
+    .await;
+    assert_eq!(seen.lock().unwrap().len(), 5, "{out:?}");
+    // The attempt ended on the held-back request: a rate limit, so the record waits.
+    match out {
+        AttemptResult::Failed(ErrorClass::RateLimited(r)) => {
+            assert!(r.policy.contains("operator-ceiling"), "{r:?}");
+        }
+        other => panic!("expected rate-limited, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guest_cannot_make_the_host_lift_more_than_its_transfer_limit() {
+    let host = TestHost::new();
+    let dep = hostile(&host).await;
+    // 8 MiB of field errors against a limit of 5 MiB (the 4 MiB request default + 1 MiB).
+    assert_eq!(dep.limits().max_transfer_bytes, 5 << 20);
+    match outcome(&dep, &rec("big-return", json!({}))).await {
+        AttemptResult::Fault(GuestFault::Trap(text)) => {
+            assert!(text.contains("fuel"), "{text}");
+        }
+        other => panic!("expected the lift to be refused, got {other:?}"),
+    }
+    assert_healthy(&dep).await;
+}

@@ -53,6 +53,10 @@ impl Host for HostState {
         // excuse on every return (and if the call is cancelled).
         let budget = self.budget.clone();
         let _excused = HostCall::start(&budget);
+        // No guest code runs while this waits: the tenant's CPU slot goes to another unit.
+        if let Some(cpu) = &self.cpu {
+            cpu.release();
+        }
         // An unparsable URL costs nothing: `send` refuses it without touching the network.
         let permit = match &path {
             Some(path) => match ctx.limiter.acquire(&method, path).await {

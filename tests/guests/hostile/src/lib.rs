@@ -9,11 +9,13 @@
 //! | `sleep`     | `normalize` blocks in a WASI sleep for an hour          |
 //! | `oom`       | `normalize` allocates until memory runs out             |
 //! | `trap`      | `normalize` panics                                      |
+//! | `big-return`| `normalize` returns 64 field errors of 128 KiB each (8 MiB for the host to lift) |
 //! | `noisy`     | `normalize` writes 1 MiB to stderr and a line to stdout, then behaves |
 //! | `fetch`     | `push` GETs the URL in field `url`; the error is returned as `permanent` |
 //! | `state`     | `push` writes then reads back state key `k`             |
 //! | `peek`      | `push` fails `permanent` quoting state key `k` if it is set, else succeeds |
 //! | `queue`     | `push` enqueues a follow-up job                         |
+//! | `flood`     | `push` GETs the URL in field `url` up to 1000 times, stopping at the first error, and fails `permanent` saying how many went and what stopped it |
 //! | `hunt`      | `push` sends secret `token` to the URL in field `url` (and to field `other`, a host it is not bound to), then spreads whatever came back over every sink it can reach: log, audit, stdout, stderr, state, queue and its error |
 //! | `guess`     | `push` probes the host's error messages for an oracle on a secret of field `digits` digits (default 4), sending to field `base`, and fails `permanent` with "no oracle ..." or what answered differently |
 //! | `config`    | `push` returns config `greeting` as the primary id      |
@@ -31,6 +33,7 @@ impl Connector for Hostile {
                 "push-loop",
                 "sleep",
                 "oom",
+                "big-return",
                 "trap",
                 "noisy",
                 "fetch",
@@ -38,6 +41,7 @@ impl Connector for Hostile {
                 "peek",
                 "hunt",
                 "guess",
+                "flood",
                 "queue",
                 "config",
             ])
@@ -69,6 +73,12 @@ impl Connector for Hostile {
                 }
             }
             "trap" => panic!("hostile guest panics on purpose"),
+            "big-return" => Err((0..64)
+                .map(|i| FieldError {
+                    field: format!("f{i}"),
+                    reason: "x".repeat(128 << 10),
+                })
+                .collect()),
             "noisy" => {
                 // 16 384 lines of 64 bytes: far past what the host keeps.
                 for i in 0..16_384 {
@@ -121,6 +131,22 @@ impl Connector for Hostile {
                 )))
             }
             "hunt" => hunt(&rec),
+            "flood" => {
+                let url = rec.text("url").unwrap_or("https://example.com/");
+                let mut sent = 0;
+                let stop = loop {
+                    if sent == 1000 {
+                        break "nothing".to_owned();
+                    }
+                    match http::Request::get(url).send() {
+                        Ok(_) => sent += 1,
+                        Err(e) => break format!("{e:?}"),
+                    }
+                };
+                Err(PushError::Classified(ErrorClass::Permanent(format!(
+                    "sent {sent}, then {stop}"
+                ))))
+            }
             "guess" => guess(&rec),
             "peek" => {
                 let seen = state::get_string("k")

@@ -77,6 +77,9 @@ allow_private_addresses = true
 allow_secrets_over_http = true
 [secrets]
 token = { file = "secrets/short" }
+[rate_limits]
+# Five thousand probes, refused ones included, all spend from the ceiling.
+ceiling_requests = 100000
 "#,
     )
     .unwrap();

@@ -123,12 +123,14 @@ async fn good_round(addr: &str, round: &str, n: usize) -> Duration {
     let body = records("echo", (0..n).map(|i| format!("{round}-{i}")));
     let (status, reply) = request(addr, "POST", "/v1/tenants/good/records", GOOD, body).await;
     assert_eq!(status, 202, "{reply}");
-    eventually(
-        "the good tenant's records",
-        Duration::from_secs(60),
-        || async { (pending(addr, "good").await == 0).then_some(()) },
-    )
-    .await;
+    // Polled every 5 ms, so the time measured is the server's, not the poll's.
+    while pending(addr, "good").await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the good tenant's records are still queued"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     started.elapsed()
 }
 
@@ -249,5 +251,127 @@ async fn deployments_claiming_one_connector_name_do_not_share_state() {
         letters[0].to_string().contains("state k is "),
         "{letters:?}"
     );
+    assert_eq!(server.stop(), Some(0));
+}
+
+/// The median of `samples`.
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Median `/healthz` time and median time to deliver a round of 10 records for `good`.
+async fn good_latency(addr: &str, round: &str) -> (Duration, Duration) {
+    let mut health = Vec::new();
+    for _ in 0..15 {
+        let started = Instant::now();
+        let (status, _) = request(addr, "GET", "/healthz", "", String::new()).await;
+        assert_eq!(status, 200);
+        health.push(started.elapsed());
+    }
+    let mut rounds = Vec::new();
+    for i in 0..7 {
+        rounds.push(good_round(addr, &format!("{round}-{i}"), 10).await);
+    }
+    (median(health), median(rounds))
+}
+
+/// The server's peak resident memory (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_tenant_costs_the_others_little() {
+    let (crm, crm_seen) =
+        switchboard_tests::loopback::recording_server("200 OK", |_| "{}".into()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[(
+            "hostile",
+            r#"["echo", "loop", "push-loop", "sleep", "oom", "big-return", "flood"]"#,
+        )],
+        &[("hostile", r#"["echo"]"#)],
+    );
+    // The evil tenant's floods go to a loopback "CRM" under the operator's ceiling.
+    let manifest = format!(
+        "{HOSTILE_MANIFEST}[http]\nallowed_hosts = [\"http://{crm}\"]\nallow_private_addresses = true\n[rate_limits]\nmax_wait_ms = 0\nceiling_requests = 20\nceiling_window_ms = 60000\n"
+    );
+    std::fs::write(dir.path().join("hostile.toml"), manifest).unwrap();
+    let server = ServeChild::start(&config, dir.path().join("serve.stderr"));
+    let addr = server.addr.clone();
+    good_round(&addr, "warm", 5).await;
+    let idle = good_latency(&addr, "idle").await;
+
+    let mut body = String::new();
+    for (kind, n) in [
+        ("loop", 60),
+        ("push-loop", 20),
+        ("sleep", 6),
+        ("oom", 6),
+        ("big-return", 6),
+    ] {
+        body.push_str(&records(kind, (0..n).map(|i| format!("{kind}-{i}"))));
+    }
+    let flood = |i: usize| json!({"id": format!("flood-{i}"), "kind": "flood", "fields": {"url": format!("http://{crm}/")}});
+    body.extend((0..4).map(|i| format!("{}\n", flood(i))));
+    let (status, reply) = request(&addr, "POST", "/v1/tenants/evil/records", EVIL, body).await;
+    assert_eq!(status, 202, "{reply}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let busy = good_latency(&addr, "busy").await;
+    let still_queued = pending(&addr, "evil").await;
+    let rss_kib = peak_rss_kib(server.pid());
+    println!(
+        "healthz median idle {:?} busy {:?}; 10-record round median idle {:?} busy {:?}; evil records still queued after: {still_queued}; peak RSS {} MiB",
+        idle.0,
+        busy.0,
+        idle.1,
+        busy.1,
+        rss_kib / 1024
+    );
+    assert!(
+        still_queued > 0,
+        "the attack was over before the measurement"
+    );
+    // Issue 13's bar: the other tenant's latency within 2x of an idle run. Medians of
+    // sub-millisecond health checks get 2 ms of room for timer and scheduler noise on a
+    // shared machine; the rounds (about 200 ms, paced by the workers' poll interval)
+    // get none.
+    assert!(
+        busy.0 <= idle.0 * 2 + Duration::from_millis(2),
+        "healthz: idle {:?}, under attack {:?}",
+        idle.0,
+        busy.0
+    );
+    assert!(
+        busy.1 <= idle.1 * 2,
+        "10-record rounds: idle {:?}, under attack {:?}",
+        idle.1,
+        busy.1
+    );
+    // The stated bound (docs/security-model.md): 256 MiB of peak RSS for a server whose
+    // guests may each have 32 MiB, four at a time.
+    assert!(rss_kib < 256 * 1024, "peak RSS {} MiB", rss_kib / 1024);
+    let letters = eventually(
+        "every bad record dead-lettered",
+        Duration::from_secs(120),
+        || async {
+            let letters = dead_letters(&addr, "evil").await;
+            (letters.len() == 98).then_some(letters)
+        },
+    )
+    .await;
+    for l in &letters {
+        assert_eq!(l["reason"], "connector-fault", "{l}");
+    }
+    // The ceiling held the floods (they wait for the window, not dead-lettered): 20
+    // requests in the window, all four records together.
+    assert!(crm_seen.lock().unwrap().len() <= 20);
     assert_eq!(server.stop(), Some(0));
 }
