@@ -12,9 +12,9 @@ use crate::envelope::Envelope;
 use crate::metrics::Metrics;
 use crate::pipeline::Pipeline;
 
-/// A dead letter as operators see it.
+/// What every view of a dead letter starts with.
 #[derive(Debug, Clone, Serialize)]
-pub struct DeadLetterView {
+pub struct DeadLetterHead {
     /// Entry id.
     pub id: String,
     /// Tenant.
@@ -34,6 +34,31 @@ pub struct DeadLetterView {
     /// The operator's note.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub note: String,
+}
+
+impl DeadLetterHead {
+    /// The head of `d`, its record id and note passed through `text`.
+    fn of(d: &DeadLetter, text: impl Fn(&str) -> String) -> Self {
+        Self {
+            id: d.id.to_string(),
+            tenant: d.lane.tenant.clone(),
+            deployment: d.lane.deployment.clone(),
+            record_id: text(&d.record_id),
+            reason: d.reason.clone(),
+            time_ms: d.time_ms,
+            status: d.status.as_str(),
+            status_ms: d.status_ms,
+            note: text(&d.note),
+        }
+    }
+}
+
+/// A dead letter as operators see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadLetterView {
+    /// The entry.
+    #[serde(flatten)]
+    pub head: DeadLetterHead,
     /// The envelope: record, trace id, detail, normalized record, payload, attempts.
     pub envelope: Json,
 }
@@ -41,15 +66,7 @@ pub struct DeadLetterView {
 impl From<&DeadLetter> for DeadLetterView {
     fn from(d: &DeadLetter) -> Self {
         Self {
-            id: d.id.to_string(),
-            tenant: d.lane.tenant.clone(),
-            deployment: d.lane.deployment.clone(),
-            record_id: d.record_id.clone(),
-            reason: d.reason.clone(),
-            time_ms: d.time_ms,
-            status: d.status.as_str(),
-            status_ms: d.status_ms,
-            note: d.note.clone(),
+            head: DeadLetterHead::of(d, str::to_owned),
             envelope: serde_json::from_slice(&d.body)
                 .unwrap_or_else(|e| serde_json::json!({"unreadable": e.to_string()})),
         }
@@ -61,25 +78,9 @@ impl From<&DeadLetter> for DeadLetterView {
 /// whatever the connector returned. [`Pipeline::dlq_show`] gives the whole entry.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeadLetterSummary {
-    /// Entry id.
-    pub id: String,
-    /// Tenant.
-    pub tenant: String,
-    /// Deployment.
-    pub deployment: String,
-    /// Record id.
-    pub record_id: String,
-    /// Reason tag.
-    pub reason: String,
-    /// When it was dead-lettered (unix ms).
-    pub time_ms: u64,
-    /// `open`, `replayed` or `resolved`.
-    pub status: &'static str,
-    /// When the status last changed (unix ms).
-    pub status_ms: u64,
-    /// The operator's note (at most [`SUMMARY_TEXT_BYTES`]).
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub note: String,
+    /// The entry, record id and note at most [`SUMMARY_TEXT_BYTES`].
+    #[serde(flatten)]
+    pub head: DeadLetterHead,
     /// The reason's words (at most [`SUMMARY_TEXT_BYTES`]).
     pub detail: String,
     /// Attempts made in all.
@@ -100,15 +101,7 @@ impl From<&DeadLetter> for DeadLetterSummary {
         let head: Head = serde_json::from_slice(&d.body).unwrap_or_default();
         let cut = |t: &str| switchboard_runtime::truncate(t.to_owned(), SUMMARY_TEXT_BYTES);
         Self {
-            id: d.id.to_string(),
-            tenant: d.lane.tenant.clone(),
-            deployment: d.lane.deployment.clone(),
-            record_id: cut(&d.record_id),
-            reason: d.reason.clone(),
-            time_ms: d.time_ms,
-            status: d.status.as_str(),
-            status_ms: d.status_ms,
-            note: cut(&d.note),
+            head: DeadLetterHead::of(d, cut),
             detail: cut(head.detail.as_deref().unwrap_or("")),
             attempts: head.total_attempts,
         }

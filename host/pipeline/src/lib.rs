@@ -41,7 +41,9 @@ pub use alerts::Alerts;
 pub use audit::{Audit, AuditEvent};
 pub use clock::now_ms;
 pub use commit::{CommitMode, Committer};
-pub use dlq::{DeadLetterSummary, DeadLetterView, DlqError, ReplaySummary, SUMMARY_TEXT_BYTES};
+pub use dlq::{
+    DeadLetterHead, DeadLetterSummary, DeadLetterView, DlqError, ReplaySummary, SUMMARY_TEXT_BYTES,
+};
 pub use envelope::Envelope;
 pub use ingest::{DeliveryReceipt, Receipt, RecordReceipt, constant_time_eq};
 pub use lane::{Lane, LaneOptions};
