@@ -1,5 +1,6 @@
 //! `switchboard status`: every lane of a running `switchboard serve` with its queue, its
-//! concurrency, its rate-limit budgets and pause, and its circuit breaker.
+//! concurrency, its rate-limit budgets and pause, and its circuit breaker; then every
+//! deployment that failed to start, with why.
 
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use crate::client::{ServerArgs, items, print_json, text};
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     server: ServerArgs,
-    /// Print the server's JSON answer (`{"lanes": [...]}`).
+    /// Print the server's JSON answer (`{"lanes": [...], "failed": [...]}`).
     #[arg(long)]
     json: bool,
 }
@@ -30,7 +31,30 @@ pub(crate) async fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
     for lane in items(answer.get("lanes")) {
         println!("{}", lane_text(lane));
     }
+    for failed in items(answer.get("failed")) {
+        println!("{}", failed_text(failed));
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Two lines per failed deployment:
+/// `TENANT/DEPLOYMENT  FAILED TO START  pending=N  kinds=K,K|any`, then `  ERROR`.
+fn failed_text(f: &Json) -> String {
+    let kinds = match f.get("kinds").and_then(Json::as_array) {
+        Some(kinds) => kinds
+            .iter()
+            .map(|k| text(Some(k)))
+            .collect::<Vec<_>>()
+            .join(","),
+        None => "any".to_owned(),
+    };
+    format!(
+        "{}/{}  FAILED TO START  pending={}  kinds={kinds}\n  {}",
+        text(f.get("tenant")),
+        text(f.get("deployment")),
+        text(f.get("pending")),
+        text(f.get("error")),
+    )
 }
 
 /// Two to four lines per lane:
@@ -90,6 +114,19 @@ fn lane_text(l: &Json) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shows_a_failed_deployment_with_its_kinds_and_why() {
+        let failed = serde_json::json!({
+            "tenant": "acme", "deployment": "zoho", "kinds": null, "pending": 3,
+            "error": "loading \"zoho.wasm\": not a component\nforged line",
+        });
+        assert_eq!(
+            failed_text(&failed),
+            "acme/zoho  FAILED TO START  pending=3  kinds=any\n  \
+             loading \"zoho.wasm\": not a component\\nforged line"
+        );
+    }
 
     #[test]
     fn shows_the_pause_the_breaker_and_every_budget() {

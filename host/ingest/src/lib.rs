@@ -45,6 +45,10 @@ pub enum IngestError {
     /// The records could not be stored or flushed (503); nothing is acknowledged.
     #[error("records could not be made durable: {0}")]
     Storage(String),
+    /// Some records are for a deployment that failed to load (503); nothing was enqueued.
+    /// The request can be sent again once the operator has fixed the deployment.
+    #[error("{} record(s) are for a deployment that is not running; nothing was enqueued", .0.len())]
+    DeploymentDown(Vec<RecordProblem>),
 }
 
 /// What is wrong with one record of a request.

@@ -70,6 +70,7 @@ impl Pipeline {
         check_count(records.len(), self.inner.settings.max_batch_records)?;
         let now = now_ms();
         let mut problems = Vec::new();
+        let mut unavailable = Vec::new();
         let mut planned = Vec::with_capacity(records.len());
         for (index, json) in records.iter().enumerate() {
             let id = json.get("id").and_then(Json::as_str).map(str::to_owned);
@@ -85,6 +86,18 @@ impl Pipeline {
                     continue;
                 }
             };
+            if let Some(down) = t.failed.iter().find(|f| f.might_take(&record.kind)) {
+                unavailable.push(RecordProblem {
+                    index,
+                    id,
+                    field: "kind".to_owned(),
+                    reason: format!(
+                        "deployment {:?} of tenant {tenant:?}, which may take kind {:?}, failed to start (the reason is in the admin status); send again once it runs",
+                        down.name, record.kind
+                    ),
+                });
+                continue;
+            }
             let lanes: Vec<_> = t
                 .lanes
                 .iter()
@@ -109,6 +122,9 @@ impl Pipeline {
         }
         if !problems.is_empty() {
             return Err(IngestError::Invalid(problems));
+        }
+        if !unavailable.is_empty() {
+            return Err(IngestError::DeploymentDown(unavailable));
         }
 
         let scopes: Vec<Vec<Scope>> = planned

@@ -48,7 +48,7 @@ pub use envelope::Envelope;
 pub use ingest::{DeliveryReceipt, Receipt, RecordReceipt, constant_time_eq};
 pub use lane::{Lane, LaneOptions};
 pub use metrics::Metrics;
-pub use pipeline::{Pipeline, Settings, Tenant};
+pub use pipeline::{FailedDeployment, Pipeline, Settings, Tenant};
 pub use policy::DeliveryPolicy;
 pub use switchboard_ingest::{IngestError, RecordProblem, parse_body};
 pub use switchboard_limits::BreakerConfig;

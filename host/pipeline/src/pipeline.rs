@@ -22,6 +22,31 @@ pub struct Tenant {
     pub lanes: Vec<Arc<Lane>>,
     /// Most of its records attempted at once, over all its lanes.
     pub concurrency: usize,
+    /// Its deployments that failed to load or deploy: they run no lane, and records they
+    /// might take are refused (503) rather than accepted for nobody.
+    pub failed: Vec<FailedDeployment>,
+}
+
+/// A deployment that could not be loaded or deployed when the server started. It fails
+/// alone: the tenant's other deployments and every other tenant keep running.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FailedDeployment {
+    /// The operator's name for it.
+    pub name: String,
+    /// The kinds the configuration says it takes (`kinds`), if it says; without them any
+    /// kind might be its own.
+    pub kinds: Option<Vec<String>>,
+    /// Why it is not running, naming the file or key at fault.
+    pub error: String,
+}
+
+impl FailedDeployment {
+    /// Whether a record of `kind` might be for it.
+    pub fn might_take(&self, kind: &str) -> bool {
+        self.kinds
+            .as_ref()
+            .is_none_or(|kinds| kinds.iter().any(|k| k == kind))
+    }
 }
 
 impl Tenant {
@@ -142,7 +167,13 @@ impl Pipeline {
 
     /// The counters as Prometheus text.
     pub fn metrics_text(&self) -> String {
-        self.inner.metrics.render(self.inner.committer.flushes())
+        let mut text = self.inner.metrics.render(self.inner.committer.flushes());
+        let failed: usize = self.inner.tenants.values().map(|t| t.failed.len()).sum();
+        text.push_str(&format!(
+            "# HELP switchboard_deployments_failed Deployments that failed to start (see /v1/status).\n\
+             # TYPE switchboard_deployments_failed gauge\nswitchboard_deployments_failed {failed}\n"
+        ));
+        text
     }
 
     /// The settings.

@@ -111,7 +111,10 @@ pub enum GuestFault {
     #[error("time budget of {0:?} exceeded")]
     TimeBudget(Duration),
     /// The guest tried to grow memory past its cap.
-    #[error("memory limit exceeded: asked for {requested} bytes, limit {limit}")]
+    #[error(
+        "memory limit exceeded: asked for {requested} bytes, limit {limit} bytes ({} MiB)",
+        .limit >> 20
+    )]
     MemoryLimit {
         /// Bytes asked for.
         requested: usize,

@@ -14,7 +14,8 @@ use crate::runtime::RuntimeInner;
 ///
 /// Runs on a task of its own: wizer unwraps the results of the calls it makes to read
 /// the snapshot, so a guest that exhausts its budget there panics inside wizer; the
-/// task turns that panic into this load's error instead of the host's end.
+/// task turns that panic (with its message) into this load's error instead of the
+/// host's end.
 pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<u8>, String> {
     let (engine, linker, wasm) = (rt.engine.clone(), rt.linker.clone(), wasm.to_vec());
     let task = tokio::spawn(async move {
@@ -25,6 +26,10 @@ pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<
             WorkUnit::default(),
         );
         let mut store = new_store(&engine, state);
+        // Wizer reads each linear memory back as one `list<u8>`, which wasmtime charges
+        // to the hostcall fuel (128 MiB by default): allow the whole load-time memory cap,
+        // or a `prepare` that grew past 128 MiB would fail while being snapshotted.
+        store.set_hostcall_fuel(LOAD_LIMITS.memory_bytes);
         let mut wizer = wasmtime_wizer::Wizer::new();
         wizer.init_func(PREPARE_EXPORT).keep_init_func(true);
         let result = wizer
@@ -42,10 +47,19 @@ pub(crate) async fn preinitialize(rt: &RuntimeInner, wasm: &[u8]) -> Result<Vec<
     });
     match task.await {
         Ok(result) => result,
-        Err(e) if e.is_panic() => Err(
-            "pre-initialization failed while snapshotting the guest (it likely ran out of its time budget in `prepare`)"
-                .into(),
-        ),
+        Err(e) if e.is_panic() => Err(format!(
+            "pre-initialization failed while snapshotting the guest after `prepare`: {}",
+            panic_text(e.into_panic().as_ref())
+        )),
         Err(e) => Err(format!("pre-initialization did not finish: {e}")),
     }
+}
+
+/// The message of a panic payload (a `String` or `&str` in practice).
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("no message")
 }

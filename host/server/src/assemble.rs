@@ -1,21 +1,19 @@
 //! Builds the running pieces from a loaded `switchboard.toml`: storage, runtime, every
 //! deployment (connector loaded, manifest applied, secrets resolved), and the pipeline.
-//! Any failure names the tenant and deployment it belongs to.
+//! A deployment that fails fails alone (see `deployments`); storage, the configuration's
+//! secrets and the pipeline's services failing stop the server.
 
-use std::collections::{BTreeMap, HashMap};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use switchboard_config::ServeConfig;
-use switchboard_pipeline::{
-    Alerts, Audit, BreakerConfig, CommitMode, DeliveryPolicy, Lane, LaneOptions, Metrics, Pipeline,
-    Settings, Tenant,
-};
-use switchboard_runtime::{Deployment, LoadedConnector, Runtime, RuntimeOptions};
+use switchboard_pipeline::{Alerts, Audit, CommitMode, Metrics, Pipeline, Settings, Tenant};
+use switchboard_runtime::{Runtime, RuntimeOptions};
 use switchboard_storage::delivery::DeliveryStore;
 use switchboard_storage::{LegacyClaim, Storage};
+
+use crate::deployments::{self, Components, TenantShare};
 
 /// Everything `serve` runs.
 pub struct Assembled {
@@ -40,32 +38,17 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
     )?;
 
     let workers = usize::try_from(config.workers.concurrency).unwrap_or(16);
-    // One load per component file: tenants running the same connector share its compiled
-    // code and memory image (the instance pool then reuses warm slots across tenants).
-    let mut loaded_by_path: HashMap<PathBuf, LoadedConnector> = HashMap::new();
-    let mut claims = Vec::new();
-    for (name, t) in &config.tenants {
-        for (dep_name, d) in &t.deployments {
-            let what = format!("tenant {name:?}, deployment {dep_name:?}");
-            let loaded = match loaded_by_path.get(&d.wasm) {
-                Some(loaded) => loaded.clone(),
-                None => {
-                    let loaded = runtime
-                        .load(&d.wasm)
-                        .await
-                        .with_context(|| format!("{what}: loading {:?}", d.wasm.display()))?;
-                    loaded_by_path.insert(d.wasm.clone(), loaded.clone());
-                    loaded
-                }
-            };
-            claims.push(LegacyClaim {
-                tenant: name.clone(),
-                deployment: dep_name.clone(),
-                claimed_name: loaded.descriptor().name.clone(),
-            });
-        }
+    let components = Components::load(&runtime, config).await;
+    let failures = components.failures(config);
+    if !failures.is_empty() && storage.scopes_pending_migration()? {
+        bail!(
+            "this store holds state from an older host that moves to deployment scopes once, \
+             with every deployment loaded; fix or remove, for this first start, what failed \
+             to load:\n  {}",
+            failures.join("\n  ")
+        );
     }
-    migrate_scopes(&storage, &claims).await?;
+    migrate_scopes(&storage, &components.claims(config)).await?;
 
     let mut tenants = BTreeMap::new();
     for (name, t) in &config.tenants {
@@ -79,66 +62,27 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         } else {
             workers
         };
-        let tenant_concurrency = t
+        let concurrency = t
             .concurrency
             .map_or(default_share, |c| usize::try_from(c).unwrap_or(1));
-        let tenant_slots = Tenant::slots(tenant_concurrency);
-        let mut lanes = Vec::new();
-        for (dep_name, d) in &t.deployments {
-            let what = format!("tenant {name:?}, deployment {dep_name:?}");
-            let Some(loaded) = loaded_by_path.get(&d.wasm).cloned() else {
-                bail!("{what}: {:?} was not loaded", d.wasm.display());
-            };
-            let deployment = Deployment::new(
-                &runtime,
-                name,
-                dep_name,
-                loaded,
-                &d.manifest,
-                &d.manifest_path.display().to_string(),
-            )
-            .with_context(|| format!("{what}: deploying"))?;
-            let offered = &deployment.descriptor().record_kinds;
-            let kinds = match &d.kinds {
-                None => offered.clone(),
-                Some(kinds) => {
-                    if let Some(k) = kinds.iter().find(|k| !offered.contains(k)) {
-                        bail!(
-                            "{what}: key \"tenants.{name}.deployments.{dep_name}.kinds\": connector {:?} does not take kind {k:?} (it takes {offered:?})",
-                            deployment.descriptor().name
-                        );
-                    }
-                    kinds.clone()
-                }
-            };
-            let policy = DeliveryPolicy::from(&config.delivery_policy(d));
-            tracing::info!(tenant = %name, deployment = %dep_name,
-                connector = %deployment.descriptor().name, version = %deployment.descriptor().version,
-                ?kinds, "deployment loaded");
-            let options = LaneOptions {
-                policy,
-                breaker: breaker_config(&d.manifest.breaker),
-                // A lane can never run more than its tenant allows.
-                concurrency: d
-                    .concurrency
-                    .map_or(tenant_concurrency, |c| usize::try_from(c).unwrap_or(1))
-                    .min(tenant_concurrency),
-            };
-            lanes.push(Arc::new(Lane::new(
-                name,
-                dep_name,
-                deployment,
-                kinds,
-                options,
-                tenant_slots.clone(),
-            )));
+        let share = TenantShare {
+            concurrency,
+            slots: Tenant::slots(concurrency),
+        };
+        let (mut lanes, mut failed) = (Vec::new(), Vec::new());
+        for d in t.deployments.values() {
+            match deployments::lane(&runtime, config, &components, d, &share) {
+                Ok(lane) => lanes.push(lane),
+                Err(down) => failed.push(down),
+            }
         }
         tenants.insert(
             name.clone(),
             Tenant {
                 ingest_token,
                 lanes,
-                concurrency: tenant_concurrency,
+                concurrency,
+                failed,
             },
         );
     }
@@ -193,17 +137,4 @@ async fn migrate_scopes(storage: &Storage, claims: &[LegacyClaim]) -> anyhow::Re
             "state and jobs kept under the connector name moved to the deployment's own scope");
     }
     Ok(())
-}
-
-/// The breaker settings of a deployment's `[breaker]` section.
-fn breaker_config(b: &switchboard_config::Breaker) -> BreakerConfig {
-    BreakerConfig {
-        consecutive_failures: u32::try_from(b.consecutive_failures).unwrap_or(u32::MAX),
-        // A percentage of at most 100 converts exactly.
-        failure_rate: b.failure_rate_percent as f64 / 100.0,
-        window: Duration::from_millis(b.window_ms),
-        min_calls: u32::try_from(b.min_calls).unwrap_or(u32::MAX),
-        cooldown: Duration::from_millis(b.cooldown_ms),
-        max_cooldown: Duration::from_millis(b.max_cooldown_ms),
-    }
 }

@@ -10,6 +10,7 @@
 
 mod api;
 mod assemble;
+mod deployments;
 mod http;
 mod reply;
 mod request;
@@ -131,11 +132,42 @@ pub async fn run_with(
     Ok(())
 }
 
-/// The runtime the delivery workers (and so every guest) run on: one thread per core.
+/// The runtime the delivery workers (and so every guest) run on: one thread per core,
+/// each at a lower scheduling priority than the rest of the process.
 fn guest_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .thread_name("switchboard-guests")
+        .on_thread_start(lower_thread_priority)
         .enable_all()
         .build()
         .context("starting the guest runtime")
+}
+
+/// How much nicer guest threads are than the rest of the process.
+#[cfg(target_os = "linux")]
+const GUEST_NICENESS: libc::c_int = 10;
+
+/// Lowers the calling thread's priority by [`GUEST_NICENESS`], so that when every core is
+/// busy running guests the OS still runs the API, the ingest group commit and the timers
+/// first. Per-tenant CPU slots share the guest threads fairly among tenants; this keeps
+/// the guest threads, together, from crowding out the rest.
+fn lower_thread_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls about the calling thread, with no pointers; on
+        // Linux `setpriority(PRIO_PROCESS, tid, ..)` applies to that one thread.
+        let failed = unsafe {
+            let tid = libc::gettid();
+            let now = libc::getpriority(libc::PRIO_PROCESS as _, tid as libc::id_t);
+            libc::setpriority(
+                libc::PRIO_PROCESS as _,
+                tid as libc::id_t,
+                now + GUEST_NICENESS,
+            ) != 0
+        };
+        if failed {
+            tracing::warn!(error = %std::io::Error::last_os_error(),
+                "could not lower a guest thread's priority; guests compete with the API for the CPU");
+        }
+    }
 }

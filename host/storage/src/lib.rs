@@ -51,6 +51,7 @@ mod error;
 mod job_codec;
 mod jobs;
 mod migrate;
+mod open;
 mod scope;
 mod state;
 mod storage;

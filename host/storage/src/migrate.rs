@@ -106,6 +106,20 @@ impl Storage {
         Ok(adopted)
     }
 
+    /// Whether [`Storage::migrate_scopes`] still has work to do here: it has not run, and
+    /// the store holds state or jobs (a fresh store has nothing to move).
+    pub fn scopes_pending_migration(&self) -> Result<bool, StorageError> {
+        if self.meta.contains_key(SCOPES_BY_DEPLOYMENT)? {
+            return Ok(false);
+        }
+        for tree in self.scope_trees() {
+            if !tree.is_empty() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// The name idempotency keys of `deployment` are computed from: the connector name it
     /// adopted in the migration, else the deployment's own name.
     pub fn key_identity(&self, tenant: &str, deployment: &str) -> Result<String, StorageError> {

@@ -40,15 +40,15 @@ pub struct Storage {
 
 impl Storage {
     /// Opens (or creates) the database in directory `dir`. Fails if another process has it
-    /// open.
+    /// open (after waiting up to a second for a handle this process just dropped to let
+    /// go; see `open`).
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
-        let db = sled::Config::new()
-            .path(dir)
-            .open()
-            .map_err(|e| StorageError::Open {
+        let db = crate::open::open_db(&sled::Config::new().path(dir)).map_err(|e| {
+            StorageError::Open {
                 path: dir.display().to_string(),
                 reason: e.to_string(),
-            })?;
+            }
+        })?;
         Self::from_db(db, &dir.display().to_string(), Some(&dir.join(INGEST_LOG)))
     }
 

@@ -155,3 +155,15 @@ fn migration_survives_a_reopen() {
             .is_empty()
     );
 }
+
+#[test]
+fn only_a_store_with_unmoved_data_is_pending_migration() {
+    let fresh = Storage::temporary().unwrap();
+    assert!(!fresh.scopes_pending_migration().unwrap());
+    let legacy = legacy_store();
+    assert!(legacy.scopes_pending_migration().unwrap());
+    legacy
+        .migrate_scopes(&[claim("acme", "hubspot", "hubspot")])
+        .unwrap();
+    assert!(!legacy.scopes_pending_migration().unwrap());
+}

@@ -16,7 +16,7 @@ pub mod loopback;
 mod serve_child;
 
 pub use in_process::InProcess;
-pub use serve_child::{ServeChild, eventually, http_request};
+pub use serve_child::{ServeChild, eventually, http_request, request};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -98,6 +98,21 @@ pub fn guest_wasm(name: &str) -> PathBuf {
         .join(format!("{name}.wasm"))
 }
 
+/// A copy, in `dir`, of the `prepare-hog` fixture whose `prepare` keeps a table of `mib`
+/// MiB (the fixture reads its size from a marker in its data segment).
+pub fn prepare_hog(dir: &Path, mib: u32) -> PathBuf {
+    let mut bytes = std::fs::read(guest_wasm("prepare_hog")).expect("fixture");
+    let marker = b"PREPARE_MIB=0200;";
+    let at = bytes
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("size marker in the fixture");
+    bytes[at..at + marker.len()].copy_from_slice(format!("PREPARE_MIB={mib:04};").as_bytes());
+    let path = dir.join(format!("prepare-hog-{mib}.wasm"));
+    std::fs::write(&path, bytes).expect("write fixture copy");
+    path
+}
+
 /// A runtime over temporary storage, with a compile cache shared by every
 /// test of this process (so each connector compiles once per test binary).
 pub struct TestHost {
@@ -119,6 +134,16 @@ impl TestHost {
         let storage = Storage::open(&dir.path().join("store")).expect("open storage");
         let runtime = Runtime::new(RuntimeOptions::with_cache_dir(shared_cache_dir()), storage)
             .expect("runtime");
+        Self { runtime, dir }
+    }
+
+    /// A fresh host with a compile cache of its own, so every load runs `prepare` and
+    /// compiles rather than finding an earlier test's result.
+    pub fn with_own_cache() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Storage::open(&dir.path().join("store")).expect("open storage");
+        let options = RuntimeOptions::with_cache_dir(dir.path().join("cache"));
+        let runtime = Runtime::new(options, storage).expect("runtime");
         Self { runtime, dir }
     }
 

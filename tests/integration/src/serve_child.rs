@@ -120,7 +120,8 @@ impl ServeChild {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection: (status, body as JSON, or `Null`).
+/// One HTTP/1.1 request over a fresh connection: (status, body as JSON, or as a JSON
+/// string when it is not JSON, e.g. `/metrics`).
 /// Panics if no answer comes within `timeout`.
 pub fn http_request(
     addr: &str,
@@ -148,7 +149,36 @@ pub fn http_request(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .expect("status code");
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let body = serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()));
+    (status, body)
+}
+
+/// [`http_request`] (20 s timeout) on a blocking thread, for async tests.
+pub async fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: String,
+) -> (u16, Value) {
+    let (addr, method, path, token) = (
+        addr.to_owned(),
+        method.to_owned(),
+        path.to_owned(),
+        token.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        http_request(
+            &addr,
+            &method,
+            &path,
+            &token,
+            &body,
+            Duration::from_secs(20),
+        )
+    })
+    .await
+    .expect("the request thread")
 }
 
 /// Runs `f` until it gives `Some`, for up to `limit`, every 200 ms.

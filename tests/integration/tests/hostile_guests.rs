@@ -4,6 +4,8 @@
 //! sandbox refuses hosts and addresses the deployment did not allow. The `under_serve`
 //! module drives the same guests through `switchboard serve` as a child process.
 
+#[path = "hostile_guests/load_failures.rs"]
+mod load_failures;
 #[path = "hostile_guests/secret_sinks.rs"]
 mod secret_sinks;
 #[path = "hostile_guests/under_serve.rs"]
@@ -345,4 +347,21 @@ async fn a_guest_cannot_make_the_host_lift_more_than_its_transfer_limit() {
         other => panic!("expected the lift to be refused, got {other:?}"),
     }
     assert_healthy(&dep).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aliased_buffer_is_charged_for_every_time_it_is_lifted() {
+    let host = TestHost::new();
+    let dep = host.deploy("acme", &guest_wasm("aliasing"), MANIFEST).await;
+    // One 1 MiB buffer returned 120 times: 1 MiB of guest memory, 120 MiB to lift.
+    match outcome(&dep, &rec("alias", json!({}))).await {
+        AttemptResult::Fault(GuestFault::Trap(text)) => {
+            assert!(text.contains("fuel"), "{text}");
+        }
+        other => panic!("expected the lift to be refused, got {other:?}"),
+    }
+    match outcome(&dep, &rec("echo", json!({}))).await {
+        AttemptResult::Delivered(o) => assert_eq!(o.primary.id, "echo-1"),
+        other => panic!("host unhealthy after the aliasing guest: {other:?}"),
+    }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use switchboard_runtime::{LoadError, Runtime, RuntimeOptions};
 use switchboard_storage::Storage;
-use switchboard_tests::{TestHost, guest_wasm};
+use switchboard_tests::{TestHost, guest_wasm, prepare_hog};
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     let p = dir.join(name);
@@ -213,4 +213,45 @@ async fn deployment_refuses_a_memory_cap_over_the_engine_maximum() {
         err.contains("deploy.toml") && err.contains("limits.memory_mb"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_prepare_may_use_the_whole_documented_load_memory() {
+    let host = TestHost::with_own_cache();
+    // Past wasmtime's default hostcall fuel of 128 MiB, which used to stop the snapshot.
+    let wasm = prepare_hog(host.dir.path(), 200);
+    let dep = host
+        .deploy("acme", &wasm, "[limits]\nmemory_mb = 256\n")
+        .await;
+    let mut instance = dep
+        .instantiate(switchboard_runtime::WorkUnit {
+            record_id: "r1".into(),
+            trace_id: "t1".into(),
+        })
+        .await
+        .expect("instantiate from the 200 MiB snapshot");
+    let rec =
+        switchboard_tests::record(serde_json::json!({"id": "r1", "kind": "echo", "fields": {}}));
+    let normalized = instance
+        .normalize(&rec)
+        .await
+        .expect("no fault")
+        .expect("normalized");
+    let table = normalized.fields.iter().find(|f| f.name == "table");
+    assert!(
+        format!("{table:?}").contains("table-mib=200 touched=3200"),
+        "the table did not survive the snapshot: {table:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_prepare_over_the_load_memory_is_refused_with_the_limit() {
+    let host = TestHost::with_own_cache();
+    let wasm = prepare_hog(host.dir.path(), 300);
+    let text = load_err(&host, &wasm).await.to_string();
+    assert!(
+        text.contains("prepare-hog-300.wasm") && text.contains("(256 MiB)"),
+        "{text}"
+    );
+    assert!(!text.contains("panicked"), "{text}");
 }

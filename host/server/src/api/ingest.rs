@@ -51,5 +51,11 @@ pub(crate) fn ingest_error(e: &IngestError) -> Reply {
         IngestError::Storage(_) => {
             reply::error(StatusCode::SERVICE_UNAVAILABLE, "storage", &message, None)
         }
+        IngestError::DeploymentDown(problems) => reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "deployment-down",
+            &message,
+            Some(json!({ "records": problems })),
+        ),
     }
 }

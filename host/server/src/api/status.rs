@@ -2,6 +2,7 @@
 
 use hyper::StatusCode;
 use serde_json::json;
+use switchboard_storage::Scope;
 
 use super::Ctx;
 use crate::reply::{self, Reply};
@@ -16,7 +17,8 @@ pub(crate) fn metrics(ctx: &Ctx) -> Reply {
 
 /// Every lane: its connector, queued records, when the next one is due, and its guards:
 /// in-flight attempts against its concurrency, the rate-limit budgets and pause, and the
-/// circuit breaker.
+/// circuit breaker; and every deployment that failed to start, with why and the records
+/// it still has queued from before (they wait for it).
 pub(crate) fn status(ctx: &Ctx) -> Reply {
     let store = ctx.pipeline.store();
     let lanes: Vec<_> = ctx
@@ -42,5 +44,20 @@ pub(crate) fn status(ctx: &Ctx) -> Reply {
             })
         })
         .collect();
-    reply::json(StatusCode::OK, &json!({ "lanes": lanes }))
+    let failed: Vec<_> = ctx
+        .pipeline
+        .tenants()
+        .iter()
+        .flat_map(|(tenant, t)| t.failed.iter().map(move |f| (tenant, f)))
+        .map(|(tenant, f)| {
+            json!({
+                "tenant": tenant,
+                "deployment": f.name,
+                "kinds": f.kinds,
+                "error": f.error,
+                "pending": store.pending(&Scope::new(tenant, &f.name)).ok(),
+            })
+        })
+        .collect();
+    reply::json(StatusCode::OK, &json!({ "lanes": lanes, "failed": failed }))
 }

@@ -386,7 +386,7 @@ mod tests {
     }
 
     fn open(dir: &Path, truncate_at: u64) -> SledDeliveryStore {
-        let db = sled::Config::new().path(dir).open().unwrap();
+        let db = crate::open::open_db(&sled::Config::new().path(dir)).unwrap();
         let tree = db.open_tree(DELIVERY_TREE).unwrap();
         SledDeliveryStore::with_truncate_at(db, tree, Some(&dir.join("ingest.wal")), truncate_at)
             .unwrap()

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use switchboard_tests::{ServeChild, eventually, guest_wasm, http_request};
+use switchboard_tests::{ServeChild, eventually, guest_wasm, request};
 
 const ADMIN: &str = "admin-5c1d";
 const EVIL: &str = "ingest-evil-91af";
@@ -24,13 +24,13 @@ wall_timeout_ms = 10000
 "#;
 
 /// Writes the config: tenant `evil` and tenant `good`, each with `deployments`
-/// (`(name, kinds)`) of the hostile connector.
+/// (`(name, kinds)`) of the hostile connector, or of the aliasing one for a deployment
+/// named `aliasing`.
 fn write_config(dir: &Path, evil: &[(&str, &str)], good: &[(&str, &str)]) -> std::path::PathBuf {
     std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
     std::fs::write(dir.join("evil.token"), EVIL).unwrap();
     std::fs::write(dir.join("good.token"), GOOD).unwrap();
     std::fs::write(dir.join("hostile.toml"), HOSTILE_MANIFEST).unwrap();
-    let wasm = guest_wasm("hostile");
     let mut text = format!(
         r#"
 [storage]
@@ -52,6 +52,11 @@ max_attempts = 1
             "[tenants.{tenant}]\ningest_token = {{ file = {token:?} }}\n"
         ));
         for (name, kinds) in deps {
+            let wasm = guest_wasm(if *name == "aliasing" {
+                "aliasing"
+            } else {
+                "hostile"
+            });
             text.push_str(&format!(
                 "[tenants.{tenant}.deployments.{name}]\nwasm = {wasm:?}\nmanifest = \"hostile.toml\"\nkinds = {kinds}\n"
             ));
@@ -68,34 +73,12 @@ fn records(kind: &str, ids: impl IntoIterator<Item = String>) -> String {
         .collect()
 }
 
-/// Runs a blocking HTTP exchange off the async threads.
-async fn request(addr: &str, method: &str, path: &str, token: &str, body: String) -> (u16, Value) {
-    let (addr, method, path, token) = (
-        addr.to_owned(),
-        method.to_owned(),
-        path.to_owned(),
-        token.to_owned(),
-    );
-    tokio::task::spawn_blocking(move || {
-        http_request(
-            &addr,
-            &method,
-            &path,
-            &token,
-            &body,
-            Duration::from_secs(20),
-        )
-    })
-    .await
-    .unwrap()
-}
-
 /// Open dead letters of `tenant`.
 async fn dead_letters(addr: &str, tenant: &str) -> Vec<Value> {
     let (status, body) = request(
         addr,
         "GET",
-        &format!("/v1/dlq?tenant={tenant}&limit=100"),
+        &format!("/v1/dlq?tenant={tenant}&limit=200"),
         ADMIN,
         String::new(),
     )
@@ -293,10 +276,13 @@ async fn a_hostile_tenant_costs_the_others_little() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
-        &[(
-            "hostile",
-            r#"["echo", "loop", "push-loop", "sleep", "oom", "big-return", "flood"]"#,
-        )],
+        &[
+            (
+                "hostile",
+                r#"["echo", "loop", "push-loop", "sleep", "oom", "big-return", "flood"]"#,
+            ),
+            ("aliasing", r#"["alias"]"#),
+        ],
         &[("hostile", r#"["echo"]"#)],
     );
     // The evil tenant's floods go to a loopback "CRM" under the operator's ceiling.
@@ -316,6 +302,7 @@ async fn a_hostile_tenant_costs_the_others_little() {
         ("sleep", 6),
         ("oom", 6),
         ("big-return", 6),
+        ("alias", 6),
     ] {
         body.push_str(&records(kind, (0..n).map(|i| format!("{kind}-{i}"))));
     }
@@ -363,7 +350,7 @@ async fn a_hostile_tenant_costs_the_others_little() {
         Duration::from_secs(120),
         || async {
             let letters = dead_letters(&addr, "evil").await;
-            (letters.len() == 98).then_some(letters)
+            (letters.len() == 104).then_some(letters)
         },
     )
     .await;
