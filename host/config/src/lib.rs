@@ -60,8 +60,9 @@ pub use secret_grant::SecretGrant;
 pub use secrets::{SecretError, SecretSource};
 pub use sections::{ConnectorExpectations, HttpPolicy, Limits, OwnedFields, StateLimits};
 pub use serve::{
-    AuditConfig, DeliveryConfig, DeliveryOverrides, DeliveryPolicy, DeploymentConfig, DlqConfig,
-    ServeConfig, ServerConfig, StorageConfig, TenantConfig, WorkersConfig,
+    AccessTokens, AuditConfig, DeliveryConfig, DeliveryOverrides, DeliveryPolicy, DeploymentConfig,
+    DlqConfig, MIN_TOKEN_CHARS, ServeConfig, ServerConfig, StorageConfig, TenantConfig,
+    WorkersConfig,
 };
 
 /// The `semver` crate, re-exported so callers can match [`ConnectorExpectations::version`]

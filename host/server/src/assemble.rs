@@ -27,6 +27,11 @@ pub struct Assembled {
 
 /// Opens storage, loads every deployment and builds the pipeline. Needs a tokio runtime.
 pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::Result<Assembled> {
+    // Tokens first: a configuration that lets one token open another's endpoints is
+    // refused before anything is opened or loaded.
+    let tokens = config
+        .resolve_tokens()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = &config.storage.dir;
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating storage dir {:?}", dir.display()))?;
@@ -52,9 +57,9 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
 
     let mut tenants = BTreeMap::new();
     for (name, t) in &config.tenants {
-        let ingest_token = t
-            .resolve_ingest_token()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let Some(ingest_token) = tokens.ingest(name).map(str::to_owned) else {
+            bail!("tenant {name:?} has no ingest token");
+        };
         // With several tenants, a tenant may use half the workers unless told otherwise, so
         // one tenant's slow CRM always leaves room for the others.
         let default_share = if config.tenants.len() > 1 {
@@ -112,10 +117,7 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         metrics,
         settings,
     );
-    let admin_token = config
-        .server
-        .resolve_admin_token()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let admin_token = tokens.admin().map(str::to_owned);
     Ok(Assembled {
         pipeline,
         admin_token,

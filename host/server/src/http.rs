@@ -1,6 +1,6 @@
-//! The HTTP/1.1 listener: reads each request's body within the size limit, hands it to the
-//! router, and on shutdown stops accepting and lets open connections finish their current
-//! request before closing.
+//! The HTTP/1.1 listener: checks each request's credentials from its head, then reads its
+//! body within the size limit and hands it to the router; on shutdown it stops accepting
+//! and lets open connections finish their current request before closing.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -99,7 +99,17 @@ async fn answer(ctx: &Ctx, req: Request<Incoming>) -> Response<Full<Bytes>> {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
     );
-    let body = match Limited::new(req.into_body(), max).collect().await {
+    let mut head = ApiRequest {
+        method,
+        path,
+        query,
+        bearer: token,
+        body: Bytes::new(),
+    };
+    if let Some(refused) = api::refuse_before_body(ctx, &head) {
+        return refused;
+    }
+    head.body = match Limited::new(req.into_body(), max).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
@@ -110,14 +120,7 @@ async fn answer(ctx: &Ctx, req: Request<Incoming>) -> Response<Full<Bytes>> {
             return reply::bad_request(&format!("could not read the body: {e}"));
         }
     };
-    let req = ApiRequest {
-        method,
-        path,
-        query,
-        bearer: token,
-        body,
-    };
-    api::handle(ctx, req).await
+    api::handle(ctx, head).await
 }
 
 fn too_large(max: usize) -> Response<Full<Bytes>> {

@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use switchboard_hubspot_sim::{SimConfig, SimHandle, Simulator};
-use switchboard_tests::{Run, connector_wasm, copy_compiled, repo_root, switchboard_bin};
+use switchboard_tests::{
+    Run, connector_wasm, copy_compiled, guest_wasm, repo_root, switchboard_bin,
+};
 
 const TOKEN: &str = "pat-cli-test-9c1e";
 
@@ -431,6 +433,61 @@ fn serve_refuses_an_invalid_config_naming_file_key_and_reason() {
     assert!(stderr.contains("switchboard.toml"), "{stderr}");
     assert!(stderr.contains("key \"server.listen\""), "{stderr}");
     assert!(stderr.contains("line 4"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created for a refused config"
+    );
+}
+
+#[test]
+fn serve_refuses_tokens_that_would_open_each_others_endpoints() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = guest_wasm("hostile");
+    std::fs::write(dir.path().join("m.toml"), "").unwrap();
+    let shared = "shared-ingest-token-5e2b";
+    std::fs::write(dir.path().join("acme.token"), shared).unwrap();
+    std::fs::write(dir.path().join("globex.token"), shared).unwrap();
+    let config = dir.path().join("switchboard.toml");
+    let write = |admin: &str| {
+        std::fs::write(dir.path().join("admin.token"), admin).unwrap();
+        std::fs::write(
+            &config,
+            format!(
+                "[storage]\ndir = \"data\"\n[server]\nlisten = \"127.0.0.1:0\"\n\
+                 admin_token = {{ file = \"admin.token\" }}\n\
+                 [tenants.acme]\ningest_token = {{ file = \"acme.token\" }}\n\
+                 deployments.d = {{ wasm = {wasm:?}, manifest = \"m.toml\" }}\n\
+                 [tenants.globex]\ningest_token = {{ file = \"globex.token\" }}\n\
+                 deployments.d = {{ wasm = {wasm:?}, manifest = \"m.toml\" }}\n"
+            ),
+        )
+        .unwrap();
+    };
+    let serve = || {
+        let out = Command::new(switchboard_bin())
+            .args(["serve", "--config"])
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+
+    write("admin-token-long-enough-1");
+    let stderr = serve();
+    assert!(
+        stderr.contains("switchboard.toml: key \"tenants.globex.ingest_token\": the same token as \"tenants.acme.ingest_token\"")
+            && stderr.contains("(line 10, column 16)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(shared), "{stderr}");
+
+    write("x");
+    let stderr = serve();
+    assert!(
+        stderr.contains("key \"server.admin_token\": the token has 1 characters"),
+        "{stderr}"
+    );
     assert!(
         !dir.path().join("data").exists(),
         "nothing is created for a refused config"

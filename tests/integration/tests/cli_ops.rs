@@ -15,7 +15,7 @@ use switchboard_tests::{
 
 const CRM_TOKEN: &str = "pat-cli-ops-5d2a";
 const INGEST_TOKEN: &str = "ingest-acme-7f3b";
-const ADMIN_TOKEN: &str = "admin-3e9c";
+const ADMIN_TOKEN: &str = "admin-3e9c-b51f-7a02";
 
 /// Runs the CLI on a blocking thread so the in-process simulator keeps serving.
 async fn cli(args: &[&str], envs: &[(&str, &str)]) -> Run {

@@ -13,6 +13,11 @@ mod under_serve;
 
 use std::time::{Duration, Instant};
 
+/// The tests of this binary run in parallel, each holding a read guard; the one that
+/// measures latency (`a_hostile_tenant_costs_the_others_little`) takes the write guard, so
+/// it runs alone and its idle and busy phases see the same machine.
+static ALONE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
 use serde_json::json;
 use switchboard_runtime::types::{ErrorClass, PushContext, Record};
 use switchboard_runtime::{
@@ -81,6 +86,7 @@ async fn hostile(host: &TestHost) -> Deployment {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn infinite_loop_hits_the_time_budget() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     let started = Instant::now();
@@ -100,6 +106,7 @@ async fn infinite_loop_hits_the_time_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn memory_bomb_hits_the_memory_cap() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     match outcome(&dep, &rec("oom", json!({}))).await {
@@ -114,6 +121,7 @@ async fn memory_bomb_hits_the_memory_cap() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_panic_is_a_trap_for_that_record() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     match outcome(&dep, &rec("trap", json!({}))).await {
@@ -128,6 +136,7 @@ async fn guest_panic_is_a_trap_for_that_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_panic_message_is_in_the_fault() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     let out = attempt_output(&dep, &rec("trap", json!({}))).await;
@@ -153,6 +162,7 @@ async fn guest_panic_message_is_in_the_fault() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secret_values_are_redacted_from_guest_stderr() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     // A deployment whose secret value happens to appear in what the guest writes.
     let secret = host.write_secret("hostile-leak", "panics on purpose");
@@ -175,6 +185,7 @@ async fn secret_values_are_redacted_from_guest_stderr() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guest_writing_far_past_the_output_cap_still_completes() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     // 16,384 writes (each a WASI call) take about 320 ms of guest time in a debug host
     // on an idle machine, past the fixture's 200 ms budget: this test is about the
@@ -206,6 +217,7 @@ async fn guest_writing_far_past_the_output_cap_still_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spinning_guest_does_not_stall_other_work() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     let spinner = {
@@ -240,6 +252,7 @@ async fn fetch_error(dep: &Deployment, url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denies_host_not_in_allowlist() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     let text = fetch_error(&dep, "https://evil.example/steal").await;
@@ -252,6 +265,7 @@ async fn denies_host_not_in_allowlist() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denies_loopback_without_permission() {
+    let _turn = crate::ALONE.read().await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let host = TestHost::new();
@@ -273,6 +287,7 @@ async fn denies_loopback_without_permission() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn denies_cloud_metadata_address() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     let text = fetch_error(&dep, "http://169.254.169.254/latest/meta-data/").await;
@@ -282,6 +297,7 @@ async fn denies_cloud_metadata_address() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn state_queue_and_config_reach_the_guest() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     match outcome(&dep, &rec("state", json!({}))).await {
@@ -309,6 +325,7 @@ async fn state_queue_and_config_reach_the_guest() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_operator_ceiling_holds_a_connector_that_declares_no_budget() {
+    let _turn = crate::ALONE.read().await;
     let (addr, seen) =
         switchboard_tests::loopback::recording_server("200 OK", |_| "{}".into()).await;
     let host = TestHost::new();
@@ -336,6 +353,7 @@ async fn the_operator_ceiling_holds_a_connector_that_declares_no_budget() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_guest_cannot_make_the_host_lift_more_than_its_transfer_limit() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = hostile(&host).await;
     // 8 MiB of field errors against a limit of 5 MiB (the 4 MiB request default + 1 MiB).
@@ -351,6 +369,7 @@ async fn a_guest_cannot_make_the_host_lift_more_than_its_transfer_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_aliased_buffer_is_charged_for_every_time_it_is_lifted() {
+    let _turn = crate::ALONE.read().await;
     let host = TestHost::new();
     let dep = host.deploy("acme", &guest_wasm("aliasing"), MANIFEST).await;
     // One 1 MiB buffer returned 120 times: 1 MiB of guest memory, 120 MiB to lift.

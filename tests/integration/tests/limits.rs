@@ -18,8 +18,9 @@ use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest_for};
 /// measures another's load.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-const INGEST: &str = "ingest-secret";
-const ADMIN: &str = "admin-secret";
+/// Tenant `t`'s ingest token is this, a dash, and `t`.
+const INGEST: &str = "ingest-secret-2c8f";
+const ADMIN: &str = "admin-secret-e41a7d";
 const CRM_TOKEN: &str = "sim-token";
 
 /// A portal with HubSpot's limits for `CRM_TOKEN`, except a search limit out of the way
@@ -62,7 +63,6 @@ impl<'a> TenantSpec<'a> {
 /// deployment per tenant, and starts it.
 async fn start(dir: &Path, workers: &str, delivery: &str, tenants: &[TenantSpec<'_>]) -> InProcess {
     std::fs::write(dir.join("crm.secret"), CRM_TOKEN).unwrap();
-    std::fs::write(dir.join("ingest.token"), INGEST).unwrap();
     std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
     let wasm = connector_wasm("hubspot");
     let mut config = format!(
@@ -81,8 +81,13 @@ async fn start(dir: &Path, workers: &str, delivery: &str, tenants: &[TenantSpec<
             t.manifest_extra
         );
         std::fs::write(dir.join(format!("{}.toml", t.name)), manifest).unwrap();
+        std::fs::write(
+            dir.join(format!("{}.token", t.name)),
+            format!("{INGEST}-{}", t.name),
+        )
+        .unwrap();
         config.push_str(&format!(
-            "[tenants.{name}]\ningest_token = {{ file = \"ingest.token\" }}\n\
+            "[tenants.{name}]\ningest_token = {{ file = \"{name}.token\" }}\n\
              [tenants.{name}.deployments.hubspot]\nwasm = {wasm:?}\nmanifest = \"{name}.toml\"\n{extra}\n",
             name = t.name,
             extra = t.deployment_extra,
@@ -103,7 +108,9 @@ fn call(id: &str, n: usize) -> Json {
 async fn send(host: &InProcess, tenant: &str, records: &[Json]) {
     for batch in records.chunks(100) {
         let body: String = batch.iter().map(|r| format!("{r}\n")).collect();
-        let (status, answer) = host.ingest(tenant, INGEST, body).await;
+        let (status, answer) = host
+            .ingest(tenant, &format!("{INGEST}-{tenant}"), body)
+            .await;
         assert_eq!(status, 202, "{answer}");
     }
 }

@@ -9,8 +9,8 @@ use serde_json::{Value as Json, json};
 use switchboard_hubspot_sim::{Fault, FaultAction, SimConfig, SimHandle, Simulator};
 use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest};
 
-const INGEST: &str = "ingest-secret";
-const ADMIN: &str = "admin-secret";
+const INGEST: &str = "ingest-secret-6b0e2f";
+const ADMIN: &str = "admin-secret-93d1c4";
 
 /// The in-process host of these tests: one tenant, `acme`, with a `hubspot` deployment
 /// (every kind) and a `contacts` deployment (contacts only).

@@ -11,6 +11,7 @@ mod paths;
 mod resolve;
 mod sections;
 mod tenants;
+mod tokens;
 mod webhook;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use serde::Deserialize;
 pub use delivery::{DeliveryConfig, DeliveryOverrides, DeliveryPolicy};
 pub use sections::{AuditConfig, DlqConfig, ServerConfig, StorageConfig, WorkersConfig};
 pub use tenants::{DeploymentConfig, TenantConfig};
+pub use tokens::{AccessTokens, MIN_TOKEN_CHARS};
 
 use crate::error::ManifestError;
 use crate::toml_de;
@@ -46,6 +48,8 @@ pub struct ServeConfig {
     pub audit: AuditConfig,
     /// `[tenants]`: tenants by name; at least one.
     pub tenants: BTreeMap<String, TenantConfig>,
+    /// Where the token keys are written, for [`ServeConfig::resolve_tokens`]'s errors.
+    token_sites: tokens::TokenSites,
 }
 
 /// The file as written, before paths are resolved and manifests loaded.

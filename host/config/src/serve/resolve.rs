@@ -7,6 +7,7 @@ use std::path::Path;
 use super::delivery::DeliveryConfig;
 use super::paths::{missing_file, resolve as resolve_path};
 use super::tenants::{DeploymentConfig, RawDeployment, RawTenant, TenantConfig};
+use super::tokens::TokenSites;
 use super::{RawServeConfig, ServeConfig};
 use crate::error::ManifestError;
 use crate::manifest::DeploymentManifest;
@@ -62,6 +63,10 @@ pub(super) fn resolve(
         dlq: raw.dlq,
         audit: raw.audit,
         tenants,
+        token_sites: TokenSites {
+            origin: origin.to_owned(),
+            text: text.into(),
+        },
     })
 }
 

@@ -51,6 +51,24 @@ impl Ctx {
     }
 }
 
+/// The refusal of a request whose credentials are wrong for its path, decided from its
+/// head alone so that the body of a request that will be refused is never read (a flood
+/// of unauthenticated uploads costs the server no memory). `req.body` is not looked at.
+pub(crate) fn refuse_before_body(ctx: &Ctx, req: &ApiRequest) -> Option<Reply> {
+    let segments = req.segments();
+    let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
+    match segs.as_slice() {
+        ["v1", "tenants", tenant, "records"] if req.method == Method::POST => ctx
+            .pipeline
+            .authenticate(tenant, req.bearer.as_deref())
+            .err()
+            .map(|e| ingest::ingest_error(&e)),
+        ["v1", "tenants", ..] => None,
+        ["v1", ..] => ctx.admin(req),
+        _ => None,
+    }
+}
+
 /// Answers one request.
 pub(crate) async fn handle(ctx: &Ctx, req: ApiRequest) -> Reply {
     let segments = req.segments();

@@ -17,8 +17,9 @@ use serde_json::json;
 use switchboard_hubspot_sim::{SimConfig, SimHandle, Simulator};
 use switchboard_tests::{InProcess, connector_wasm, hubspot_manifest_for, repo_root};
 
+/// Tenant `t`'s ingest token is this, a dash, and `t`.
 const INGEST: &str = "bench-ingest-token";
-const ADMIN: &str = "bench-admin-token";
+const ADMIN: &str = "bench-admin-token-4f1c";
 /// CRM requests one call record costs against the burst window (contact upsert, call
 /// upsert, association).
 const REQUESTS_PER_RECORD: u64 = 3;
@@ -120,7 +121,9 @@ async fn run(
                 )
             })
             .collect();
-        let (status, answer) = host.ingest(&format!("t{t}"), INGEST, body).await;
+        let (status, answer) = host
+            .ingest(&format!("t{t}"), &format!("{INGEST}-t{t}"), body)
+            .await;
         anyhow::ensure!(status == 202, "ingest for t{t}: {status} {answer}");
     }
     // Every backlog is queued: the measurement starts one window later.
@@ -181,7 +184,6 @@ fn write_config(
     std::fs::create_dir_all(&cache)?;
     #[cfg(unix)]
     std::os::unix::fs::symlink(&cache, data.join("cache"))?;
-    std::fs::write(dir.join("ingest.token"), INGEST)?;
     std::fs::write(dir.join("admin.token"), ADMIN)?;
     let wasm = connector_wasm("hubspot");
     let mut config = format!(
@@ -191,6 +193,7 @@ fn write_config(
     );
     for (i, token) in tokens.iter().enumerate() {
         std::fs::write(dir.join(format!("t{i}.secret")), token)?;
+        std::fs::write(dir.join(format!("t{i}.token")), format!("{INGEST}-t{i}"))?;
         std::fs::write(
             dir.join(format!("t{i}.toml")),
             hubspot_manifest_for(
@@ -201,7 +204,7 @@ fn write_config(
             ),
         )?;
         config.push_str(&format!(
-            "[tenants.t{i}]\ningest_token = {{ file = \"ingest.token\" }}\n\
+            "[tenants.t{i}]\ningest_token = {{ file = \"t{i}.token\" }}\n\
              [tenants.t{i}.deployments.hubspot]\nwasm = {wasm:?}\nmanifest = \"t{i}.toml\"\n"
         ));
     }

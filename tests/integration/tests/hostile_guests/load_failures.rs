@@ -13,8 +13,8 @@ use switchboard_tests::{
     ServeChild, eventually, guest_wasm, prepare_hog, request, switchboard_bin,
 };
 
-const ADMIN: &str = "admin-77c0";
-const HOG: &str = "ingest-hog-3f12";
+const ADMIN: &str = "admin-77c0-9d1e-b3f5";
+const HOG: &str = "ingest-hog-3f12-a86d";
 const GOOD: &str = "ingest-good-8a41";
 
 /// Tenant `hog` runs only a connector whose `prepare` needs more than the load limit;
@@ -79,6 +79,7 @@ fn records(items: &[(&str, &str)]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connector_that_fails_to_load_fails_only_its_own_deployment() {
+    let _turn = crate::ALONE.read().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), true);
     let server = ServeChild::start(&config, dir.path().join("serve.stderr"));
@@ -194,6 +195,7 @@ async fn a_connector_that_fails_to_load_fails_only_its_own_deployment() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_store_awaiting_its_scope_migration_waits_for_every_deployment() {
+    let _turn = crate::ALONE.read().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), false);
     // A store as a host before deployment scopes left it.

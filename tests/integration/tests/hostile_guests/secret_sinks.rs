@@ -17,6 +17,7 @@ const SECRET: &str = "pat-na1-7d3f9c2e-41b8-reflect";
 /// The prober's secret: short enough to enumerate.
 const SHORT_SECRET: &str = "482";
 const ADMIN: &str = "admin-sinks-8e21";
+/// Tenant `t`'s ingest token is this, a dash, and `t`.
 const INGEST: &str = "ingest-sinks-3c77";
 
 /// A CRM that quotes the credential it was given in its 401, as some APIs do.
@@ -42,7 +43,13 @@ fn write_setup(dir: &Path, crm: &str, other: &str, webhook: &str) -> std::path::
     std::fs::create_dir_all(dir.join("secrets")).unwrap();
     std::fs::write(dir.join("secrets/token"), SECRET).unwrap();
     std::fs::write(dir.join("admin.token"), ADMIN).unwrap();
-    std::fs::write(dir.join("ingest.token"), INGEST).unwrap();
+    for tenant in ["evil", "probe"] {
+        std::fs::write(
+            dir.join(format!("{tenant}.token")),
+            format!("{INGEST}-{tenant}"),
+        )
+        .unwrap();
+    }
     std::fs::write(
         dir.join("hostile.toml"),
         format!(
@@ -102,12 +109,12 @@ max_attempts = 1
 [dlq]
 webhook_url = "http://{webhook}/alerts"
 [tenants.evil]
-ingest_token = {{ file = "ingest.token" }}
+ingest_token = {{ file = "evil.token" }}
 [tenants.evil.deployments.hostile]
 wasm = {wasm:?}
 manifest = "hostile.toml"
 [tenants.probe]
-ingest_token = {{ file = "ingest.token" }}
+ingest_token = {{ file = "probe.token" }}
 [tenants.probe.deployments.hostile]
 wasm = {wasm:?}
 manifest = "prober.toml"
@@ -134,8 +141,9 @@ fn records(crm: &str, other: &str) -> String {
 /// Posts `body` to `tenant`'s ingest endpoint and expects a 202.
 async fn ingest(addr: &str, tenant: &str, body: String) {
     let (addr, path) = (addr.to_owned(), format!("/v1/tenants/{tenant}/records"));
+    let token = format!("{INGEST}-{tenant}");
     let (status, reply) = tokio::task::spawn_blocking(move || {
-        http_request(&addr, "POST", &path, INGEST, &body, Duration::from_secs(20))
+        http_request(&addr, "POST", &path, &token, &body, Duration::from_secs(20))
     })
     .await
     .unwrap();
@@ -179,6 +187,7 @@ fn files_holding_secret(dir: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_sink_holds_a_secret_a_reflecting_crm_handed_to_a_hostile_guest() {
+    let _turn = crate::ALONE.read().await;
     let (crm, crm_seen) = recording_server("401 Unauthorized", reflect).await;
     let (other, other_seen) = recording_server("200 OK", ok).await;
     let (webhook, alerts) = recording_server("200 OK", ok).await;

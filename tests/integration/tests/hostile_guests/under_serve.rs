@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use switchboard_tests::{ServeChild, eventually, guest_wasm, request};
 
-const ADMIN: &str = "admin-5c1d";
+const ADMIN: &str = "admin-5c1d-4e8f-a27b";
 const EVIL: &str = "ingest-evil-91af";
 const GOOD: &str = "ingest-good-2b7e";
 /// What `serve` is given to drain in-flight work on SIGTERM.
@@ -144,6 +144,7 @@ async fn healthz_worst(addr: &str, n: usize) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_stops_spinning_and_sleeping_guests_and_keeps_serving_other_tenants() {
+    let _turn = crate::ALONE.read().await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(
         dir.path(),
@@ -202,6 +203,7 @@ async fn serve_stops_spinning_and_sleeping_guests_and_keeps_serving_other_tenant
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deployments_claiming_one_connector_name_do_not_share_state() {
+    let _turn = crate::ALONE.read().await;
     let dir = tempfile::tempdir().unwrap();
     // Both deployments run the same component, which calls itself "hostile" in
     // `describe`; only the operator's names differ.
@@ -271,6 +273,8 @@ fn peak_rss_kib(pid: u32) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hostile_tenant_costs_the_others_little() {
+    // It measures latency: no other test of this binary may run meanwhile.
+    let _alone = crate::ALONE.write().await;
     let (crm, crm_seen) =
         switchboard_tests::loopback::recording_server("200 OK", |_| "{}".into()).await;
     let dir = tempfile::tempdir().unwrap();
@@ -360,5 +364,59 @@ async fn a_hostile_tenant_costs_the_others_little() {
     // The ceiling held the floods (they wait for the window, not dead-lettered): 20
     // requests in the window, all four records together.
     assert!(crm_seen.lock().unwrap().len() <= 20);
+    assert_eq!(server.stop(), Some(0));
+}
+
+/// Sends the head of a `path` upload that promises `length` bytes with `token` and none of
+/// the body, and returns the status line that comes back within 5 s (`None` if none does).
+fn answer_to_an_unsent_body(addr: &str, path: &str, token: &str, length: usize) -> Option<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    )
+    .unwrap();
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line).ok()?;
+    (!line.is_empty()).then(|| line.trim_end().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unauthenticated_upload_is_refused_before_its_body_is_read() {
+    let _turn = crate::ALONE.read().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[("hostile", r#"["echo"]"#)],
+        &[("hostile", r#"["echo"]"#)],
+    );
+    let server = ServeChild::start(&config, dir.path().join("serve.stderr"));
+    let addr = server.addr.clone();
+    let answers = tokio::task::spawn_blocking(move || {
+        [
+            ("/v1/tenants/good/records", "wrong-token"),
+            ("/v1/tenants/good/records", EVIL),
+            ("/v1/dlq/replay", GOOD),
+            // The right token: the server waits for the body, so no answer comes.
+            ("/v1/tenants/good/records", GOOD),
+        ]
+        .map(|(path, token)| answer_to_an_unsent_body(&addr, path, token, 4 << 20))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        answers,
+        [
+            Some("HTTP/1.1 401 Unauthorized".to_owned()),
+            Some("HTTP/1.1 401 Unauthorized".to_owned()),
+            Some("HTTP/1.1 401 Unauthorized".to_owned()),
+            None,
+        ]
+    );
     assert_eq!(server.stop(), Some(0));
 }
