@@ -1,6 +1,6 @@
 //! `switchboard status`: every lane of a running `switchboard serve` with its queue, its
 //! concurrency, its rate-limit budgets and pause, and its circuit breaker; then every
-//! deployment that failed to start, with why.
+//! deployment that failed to start, with why; then the store's failure, if it is failing.
 
 use std::process::ExitCode;
 
@@ -13,7 +13,7 @@ use crate::client::{ServerArgs, items, print_json, text};
 pub(crate) struct StatusArgs {
     #[command(flatten)]
     server: ServerArgs,
-    /// Print the server's JSON answer (`{"lanes": [...], "failed": [...]}`).
+    /// Print the server's JSON answer (`{"lanes": [...], "failed": [...], "storage": {...}}`).
     #[arg(long)]
     json: bool,
 }
@@ -34,7 +34,24 @@ pub(crate) async fn run(a: StatusArgs) -> anyhow::Result<ExitCode> {
     for failed in items(answer.get("failed")) {
         println!("{}", failed_text(failed));
     }
+    if let Some(line) = storage_text(answer.get("storage")) {
+        println!("{line}");
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `STORAGE FAILING since=MS  REASON` while the store cannot make records durable (ingest
+/// refuses records meanwhile); nothing while it can.
+fn storage_text(storage: Option<&Json>) -> Option<String> {
+    let storage = storage?;
+    if storage.get("durable").and_then(Json::as_bool) != Some(false) {
+        return None;
+    }
+    Some(format!(
+        "STORAGE FAILING since={}  {}",
+        text(storage.get("since_ms")),
+        text(storage.get("reason")),
+    ))
 }
 
 /// Two lines per failed deployment:
@@ -126,6 +143,26 @@ mod tests {
             "acme/zoho  FAILED TO START  pending=3  kinds=any\n  \
              loading \"zoho.wasm\": not a component\\nforged line"
         );
+    }
+
+    #[test]
+    fn shows_a_failing_store_and_nothing_for_a_durable_one() {
+        let failing = serde_json::json!({
+            "durable": false, "since_ms": 1796689501837_u64,
+            "reason": "ingest log: cannot write: File too large (os error 27)",
+        });
+        assert_eq!(
+            storage_text(Some(&failing)).as_deref(),
+            Some(
+                "STORAGE FAILING since=1796689501837  \
+                 ingest log: cannot write: File too large (os error 27)"
+            )
+        );
+        assert_eq!(
+            storage_text(Some(&serde_json::json!({ "durable": true }))),
+            None
+        );
+        assert_eq!(storage_text(None), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 use switchboard_ingest::{IngestError, RecordProblem, check_count};
 use switchboard_runtime::{record_from_json, record_problems};
 use switchboard_storage::Scope;
-use switchboard_storage::delivery::{Enqueued, NewItem};
+use switchboard_storage::delivery::{Enqueued, Health, NewItem};
 
 use crate::clock::now_ms;
 use crate::envelope::Envelope;
@@ -68,6 +68,11 @@ impl Pipeline {
             .get(tenant)
             .ok_or_else(|| IngestError::UnknownTenant(tenant.to_owned()))?;
         check_count(records.len(), self.inner.settings.max_batch_records)?;
+        if let Health::Failing { reason, .. } = self.inner.store.health() {
+            return Err(IngestError::Storage(format!(
+                "the store cannot make records durable now ({reason}); nothing was accepted"
+            )));
+        }
         let now = now_ms();
         let mut problems = Vec::new();
         let mut unavailable = Vec::new();

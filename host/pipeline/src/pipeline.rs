@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_storage::delivery::DeliveryStore;
+use switchboard_storage::delivery::{DeliveryStore, Health};
 use tokio::sync::Notify;
 
 use crate::alerts::Alerts;
@@ -172,6 +172,11 @@ impl Pipeline {
         text.push_str(&format!(
             "# HELP switchboard_deployments_failed Deployments that failed to start (see /v1/status).\n\
              # TYPE switchboard_deployments_failed gauge\nswitchboard_deployments_failed {failed}\n"
+        ));
+        let durable = u8::from(self.inner.store.health() == Health::Durable);
+        text.push_str(&format!(
+            "# HELP switchboard_storage_durable 1 while the store can make records durable, 0 while it is failing (see /readyz).\n\
+             # TYPE switchboard_storage_durable gauge\nswitchboard_storage_durable {durable}\n"
         ));
         text
     }

@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use switchboard_limits::Admission;
-use switchboard_storage::delivery::Lease;
+use switchboard_storage::delivery::{Health, Lease};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -29,6 +29,9 @@ use crate::pipeline::Pipeline;
 
 /// Most items leased from one lane per visit.
 const MAX_PER_TURN: usize = 32;
+
+/// How long a lane waits before looking again while the store cannot make writes durable.
+const STORE_FAILING_WAIT: Duration = Duration::from_millis(500);
 
 type InFlight = Arc<Mutex<HashMap<u64, Lease>>>;
 
@@ -101,6 +104,11 @@ impl Pipeline {
         in_flight: &InFlight,
         tasks: &mut JoinSet<()>,
     ) -> Turn {
+        if self.inner.store.health() != Health::Durable {
+            // Outcomes could not be recorded (acks, retries, dead letters): wait for the
+            // store to recover rather than call the CRM.
+            return Turn::WaitFor(STORE_FAILING_WAIT);
+        }
         let seen = lane.due_hint();
         let now = now_ms();
         if seen.at_ms > now {

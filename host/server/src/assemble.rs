@@ -37,6 +37,7 @@ pub async fn assemble(config: &ServeConfig, commit_mode: CommitMode) -> anyhow::
         .with_context(|| format!("creating storage dir {:?}", dir.display()))?;
     let storage = Storage::open(&dir.join("store"))
         .with_context(|| format!("opening storage in {:?}", dir.display()))?;
+    storage.set_min_free_bytes(config.storage.min_free_bytes);
     let runtime = Runtime::new(
         RuntimeOptions::with_cache_dir(dir.join("cache")),
         storage.clone(),

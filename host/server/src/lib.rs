@@ -73,6 +73,7 @@ pub async fn run_with(
     shutdown: impl std::future::Future<Output = ()>,
     on_listening: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
+    ignore_file_size_signal();
     let commit_mode = options.commit_mode;
     let Assembled {
         pipeline,
@@ -130,6 +131,21 @@ pub async fn run_with(
     storage.flush().await.context("final flush")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Makes a write past the file-size limit (`ulimit -f`, `prlimit --fsize`) fail with
+/// `EFBIG` instead of killing the process with `SIGXFSZ`: the store then treats it like a
+/// full disk (refuses new records, keeps what it acknowledged, recovers by itself once
+/// the limit is raised). Process-wide; `serve` owns the process.
+fn ignore_file_size_signal() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: sets the disposition of one signal to "ignore"; no handler runs.
+        let previous = unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
+        if previous == libc::SIG_ERR {
+            tracing::warn!("could not ignore SIGXFSZ; a file-size limit would kill the process");
+        }
+    }
 }
 
 /// The runtime the delivery workers (and so every guest) run on: one thread per core,

@@ -46,6 +46,13 @@ pub(crate) fn error(status: StatusCode, code: &str, message: &str, extra: Option
     resp
 }
 
+/// `resp` with `Retry-After: seconds`.
+pub(crate) fn retry_later(mut resp: Reply, seconds: u64) -> Reply {
+    resp.headers_mut()
+        .insert(hyper::header::RETRY_AFTER, HeaderValue::from(seconds));
+    resp
+}
+
 /// 400 `bad-request`.
 pub(crate) fn bad_request(message: &str) -> Reply {
     error(StatusCode::BAD_REQUEST, "bad-request", message, None)

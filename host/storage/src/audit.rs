@@ -20,22 +20,18 @@ use std::cmp::Reverse;
 use std::ops::Bound;
 
 use sled::transaction::Transactional;
-use sled::{Db, IVec, Tree};
+use std::sync::Arc;
+
+use sled::{IVec, Tree};
+
+use crate::cell::Cell;
 
 use crate::audit_codec::{
     EntryView, decode_value, encode_value, index_key, index_prefix, primary_key, split_record_key,
     split_suffix,
 };
-use crate::error::{StorageError, flatten_tx};
+use crate::error::flatten_tx;
 
-/// Tree holding entries by `(time_ms, seq)`.
-const ENTRIES_TREE: &str = "audit";
-/// Index tree: `(tenant, time_ms, seq)`.
-const TENANT_TREE: &str = "audit_tenant";
-/// Index tree: `(record_id, tenant, time_ms, seq)`.
-const RECORD_TREE: &str = "audit_record";
-/// Index tree: `(trace_id, time_ms, seq)`.
-const TRACE_TREE: &str = "audit_trace";
 /// Most entries removed in one purge transaction.
 const PURGE_CHUNK: usize = 64;
 
@@ -202,11 +198,7 @@ impl From<sled::Error> for AuditError {
 /// append batches to tens or a few hundred entries, and purge in calls of a few thousand.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
-    db: Db,
-    entries: Tree,
-    by_tenant: Tree,
-    by_record: Tree,
-    by_trace: Tree,
+    cell: Arc<Cell>,
 }
 
 /// Where a search reads its candidates from.
@@ -227,21 +219,9 @@ impl AuditLog {
     /// Most entries one search returns, whatever [`AuditQuery::limit`] asks for.
     pub const MAX_SEARCH_LIMIT: usize = 10_000;
 
-    /// Opens the audit trees of `db` (`path` is for error messages).
-    pub(crate) fn open(db: &Db, path: &str) -> Result<Self, StorageError> {
-        let tree = |name: &str| {
-            db.open_tree(name).map_err(|e| StorageError::Open {
-                path: path.to_owned(),
-                reason: format!("cannot open tree {name:?}: {e}"),
-            })
-        };
-        Ok(Self {
-            entries: tree(ENTRIES_TREE)?,
-            by_tenant: tree(TENANT_TREE)?,
-            by_record: tree(RECORD_TREE)?,
-            by_trace: tree(TRACE_TREE)?,
-            db: db.clone(),
-        })
+    /// The audit log of the database in `cell`.
+    pub(crate) fn new(cell: Arc<Cell>) -> Self {
+        Self { cell }
     }
 
     /// Adds entries atomically (one sled transaction: all of them with their index rows, or
@@ -258,9 +238,10 @@ impl AuditLog {
         if entries.is_empty() {
             return Ok(Vec::new());
         }
+        let db = self.cell.get()?;
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {
-            let seq = self.db.generate_id()?;
+            let seq = db.db.generate_id()?;
             let t = entry.time_ms;
             rows.push(Row {
                 seq,
@@ -278,10 +259,10 @@ impl AuditLog {
             });
         }
         let trees = (
-            &self.entries,
-            &self.by_tenant,
-            &self.by_record,
-            &self.by_trace,
+            &db.audit,
+            &db.audit_tenant,
+            &db.audit_record,
+            &db.audit_trace,
         );
         let result = trees.transaction(|(entries, by_tenant, by_record, by_trace)| {
             for row in &rows {
@@ -316,9 +297,9 @@ impl AuditLog {
         }
         let filter = Filter { query, from, upper };
         let mut out = Vec::new();
-        match self.plan(query) {
+        match self.plan(query)? {
             Plan::Entries => {
-                for row in self.entries.range(bounds(&[], from, upper)).rev() {
+                for row in self.cell.get()?.audit.range(bounds(&[], from, upper)).rev() {
                     let (key, value) = row?;
                     let (time_ms, seq) = split_suffix(&key, 0)?;
                     filter.push_if_match(time_ms, seq, &value, &mut out)?;
@@ -338,7 +319,7 @@ impl AuditLog {
             }
             Plan::RecordAnyTenant(prefix) => {
                 let mut candidates = Vec::new();
-                for key in self.by_record.scan_prefix(&prefix).keys() {
+                for key in self.cell.get()?.audit_record.scan_prefix(&prefix).keys() {
                     let (time_ms, seq) = split_record_key(&key?, prefix.len())?;
                     if filter.in_range(time_ms, seq) {
                         candidates.push((time_ms, seq));
@@ -369,7 +350,9 @@ impl AuditLog {
         while removed < max {
             let chunk = (max - removed).min(PURGE_CHUNK);
             let keys = self
-                .entries
+                .cell
+                .get()?
+                .audit
                 .range(..&end[..])
                 .keys()
                 .take(chunk)
@@ -389,7 +372,7 @@ impl AuditLog {
     /// (about a second per million): for tests and occasional monitoring, not hot paths.
     pub fn len(&self) -> Result<usize, AuditError> {
         let mut count = 0;
-        for key in self.entries.iter().keys() {
+        for key in self.cell.get()?.audit.iter().keys() {
             key?;
             count += 1;
         }
@@ -398,21 +381,22 @@ impl AuditLog {
 
     /// Whether the log holds no entries (cheap).
     pub fn is_empty(&self) -> Result<bool, AuditError> {
-        Ok(self.entries.first()?.is_none())
+        Ok(self.cell.get()?.audit.first()?.is_none())
     }
 
-    fn plan(&self, query: &AuditQuery) -> Plan {
-        match (&query.trace_id, &query.record_id, &query.tenant) {
-            (Some(trace), _, _) => Plan::Index(self.by_trace.clone(), index_prefix(&[trace])),
+    fn plan(&self, query: &AuditQuery) -> Result<Plan, AuditError> {
+        let db = self.cell.get()?;
+        Ok(match (&query.trace_id, &query.record_id, &query.tenant) {
+            (Some(trace), _, _) => Plan::Index(db.audit_trace.clone(), index_prefix(&[trace])),
             (None, Some(record), Some(tenant)) => {
-                Plan::Index(self.by_record.clone(), index_prefix(&[record, tenant]))
+                Plan::Index(db.audit_record.clone(), index_prefix(&[record, tenant]))
             }
             (None, Some(record), None) => Plan::RecordAnyTenant(index_prefix(&[record])),
             (None, None, Some(tenant)) => {
-                Plan::Index(self.by_tenant.clone(), index_prefix(&[tenant]))
+                Plan::Index(db.audit_tenant.clone(), index_prefix(&[tenant]))
             }
             (None, None, None) => Plan::Entries,
-        }
+        })
     }
 
     /// Reads the entry an index row points to and keeps it if it matches.
@@ -423,7 +407,7 @@ impl AuditLog {
         seq: u64,
         out: &mut Vec<AuditEntry>,
     ) -> Result<(), AuditError> {
-        match self.entries.get(primary_key(time_ms, seq))? {
+        match self.cell.get()?.audit.get(primary_key(time_ms, seq))? {
             Some(value) => filter.push_if_match(time_ms, seq, &value, out),
             // Purged between reading the index row and the entry.
             None => Ok(()),
@@ -433,11 +417,12 @@ impl AuditLog {
     /// Removes the entries with these keys and their index rows, in one transaction;
     /// returns how many were still there.
     fn purge_keys(&self, keys: &[IVec]) -> Result<usize, AuditError> {
+        let db = self.cell.get()?;
         let trees = (
-            &self.entries,
-            &self.by_tenant,
-            &self.by_record,
-            &self.by_trace,
+            &db.audit,
+            &db.audit_tenant,
+            &db.audit_record,
+            &db.audit_trace,
         );
         let result = trees.transaction(|(entries, by_tenant, by_record, by_trace)| {
             let mut removed = 0;
@@ -576,12 +561,20 @@ mod tests {
             .collect();
         log.append(&entries).unwrap();
         let rows = |log: &AuditLog| {
-            [&log.entries, &log.by_tenant, &log.by_record, &log.by_trace].map(|t| t.len())
+            let db = log.cell.get().unwrap();
+            [
+                &db.audit,
+                &db.audit_tenant,
+                &db.audit_record,
+                &db.audit_trace,
+            ]
+            .map(|t| t.len())
         };
         assert_eq!(rows(&log), [600; 4]);
         assert_eq!(log.purge_older_than(150, 1000).unwrap(), 300);
         assert_eq!(rows(&log), [300; 4]);
-        for tree in [&log.by_tenant, &log.by_record, &log.by_trace] {
+        let db = log.cell.get().unwrap();
+        for tree in [&db.audit_tenant, &db.audit_record, &db.audit_trace] {
             for key in tree.iter().keys() {
                 let key = key.unwrap();
                 let (time_ms, _) = split_suffix(&key, key.len() - 16).unwrap();

@@ -1,10 +1,11 @@
 //! The durable job queue of one scope.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sled::transaction::Transactional;
-use sled::{Db, Tree};
 
+use crate::cell::Cell;
 use crate::error::{QueueError, flatten_tx};
 use crate::job_codec::{decode, encode_value, format_id, index_key, is_id, job_key};
 
@@ -53,20 +54,13 @@ pub struct QueueUsage {
 /// come back (at-least-once delivery).
 #[derive(Debug, Clone)]
 pub struct JobQueue {
-    db: Db,
-    jobs: Tree,
-    ids: Tree,
+    cell: Arc<Cell>,
     prefix: Vec<u8>,
 }
 
 impl JobQueue {
-    pub(crate) fn new(db: Db, jobs: Tree, ids: Tree, prefix: Vec<u8>) -> Self {
-        Self {
-            db,
-            jobs,
-            ids,
-            prefix,
-        }
+    pub(crate) fn new(cell: Arc<Cell>, prefix: Vec<u8>) -> Self {
+        Self { cell, prefix }
     }
 
     /// Adds a job due after `delay` and flushes; returns its id once it is durable.
@@ -98,7 +92,7 @@ impl JobQueue {
         let now = now_ms();
         let mut rows = Vec::with_capacity(new_jobs.len());
         for job in new_jobs {
-            let id = format_id(self.db.generate_id()?);
+            let id = format_id(self.cell.get()?.db.generate_id()?);
             let not_before = now.saturating_add(duration_ms(job.delay));
             rows.push((
                 job_key(&self.prefix, not_before, &id),
@@ -108,7 +102,8 @@ impl JobQueue {
                 id,
             ));
         }
-        let result = (&self.jobs, &self.ids).transaction(|(jobs, ids)| {
+        let db = self.cell.get()?;
+        let result = (&db.jobs, &db.job_ids).transaction(|(jobs, ids)| {
             for (key, value, index, not_before, _) in &rows {
                 jobs.insert(key.as_slice(), value.as_slice())?;
                 ids.insert(index.as_slice(), &not_before[..])?;
@@ -116,13 +111,13 @@ impl JobQueue {
             Ok(())
         });
         flatten_tx::<(), QueueError>(result)?;
-        self.db.flush()?;
+        self.cell.get()?.db.flush()?;
         Ok(rows.into_iter().map(|row| row.4).collect())
     }
 
     /// All jobs of the scope, ordered by `not_before_ms` then id.
     pub fn pending(&self) -> Result<Vec<Job>, QueueError> {
-        self.collect(self.jobs.scan_prefix(&self.prefix), usize::MAX)
+        self.collect(self.cell.get()?.jobs.scan_prefix(&self.prefix), usize::MAX)
     }
 
     /// Up to `max` jobs with `not_before_ms <= now_ms`, ordered by `not_before_ms` then id.
@@ -131,9 +126,9 @@ impl JobQueue {
         match now_ms.checked_add(1) {
             Some(end) => {
                 let end = job_key(&self.prefix, end, "");
-                self.collect(self.jobs.range(self.prefix.clone()..end), max)
+                self.collect(self.cell.get()?.jobs.range(self.prefix.clone()..end), max)
             }
-            None => self.collect(self.jobs.scan_prefix(&self.prefix), max),
+            None => self.collect(self.cell.get()?.jobs.scan_prefix(&self.prefix), max),
         }
     }
 
@@ -142,7 +137,7 @@ impl JobQueue {
         let Some(key) = self.job_key_of(id)? else {
             return Ok(None);
         };
-        match self.jobs.get(&key)? {
+        match self.cell.get()?.jobs.get(&key)? {
             Some(value) => decode(&key[self.prefix.len()..], &value).map(Some),
             None => Ok(None),
         }
@@ -156,7 +151,8 @@ impl JobQueue {
         }
         let index = index_key(&self.prefix, id);
         let prefix = &self.prefix;
-        let result = (&self.jobs, &self.ids).transaction(|(jobs, ids)| {
+        let db = self.cell.get()?;
+        let result = (&db.jobs, &db.job_ids).transaction(|(jobs, ids)| {
             let Some(not_before) = ids.remove(index.as_slice())? else {
                 return Ok(false);
             };
@@ -174,7 +170,7 @@ impl JobQueue {
     /// How many jobs the scope holds and their payload bytes (a scan: O(jobs)).
     pub fn usage(&self) -> Result<QueueUsage, QueueError> {
         let mut usage = QueueUsage::default();
-        for entry in self.jobs.scan_prefix(&self.prefix) {
+        for entry in self.cell.get()?.jobs.scan_prefix(&self.prefix) {
             let (key, value) = entry?;
             let job = decode(&key[self.prefix.len()..], &value)?;
             usage.jobs += 1;
@@ -198,7 +194,7 @@ impl JobQueue {
     /// How many jobs the scope holds (a scan: O(jobs)).
     pub fn len(&self) -> Result<usize, QueueError> {
         let mut count = 0;
-        for entry in self.ids.scan_prefix(&self.prefix) {
+        for entry in self.cell.get()?.job_ids.scan_prefix(&self.prefix) {
             entry?;
             count += 1;
         }
@@ -208,7 +204,9 @@ impl JobQueue {
     /// Whether the scope holds no jobs.
     pub fn is_empty(&self) -> Result<bool, QueueError> {
         Ok(self
-            .ids
+            .cell
+            .get()?
+            .job_ids
             .scan_prefix(&self.prefix)
             .next()
             .transpose()?
@@ -219,7 +217,7 @@ impl JobQueue {
         if !is_id(id) {
             return Ok(None);
         }
-        let Some(not_before) = self.ids.get(index_key(&self.prefix, id))? else {
+        let Some(not_before) = self.cell.get()?.job_ids.get(index_key(&self.prefix, id))? else {
             return Ok(None);
         };
         let not_before = <[u8; 8]>::try_from(&not_before[..])

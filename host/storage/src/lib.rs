@@ -46,6 +46,7 @@
 
 mod audit;
 mod audit_codec;
+mod cell;
 pub mod delivery;
 mod error;
 mod job_codec;
@@ -57,6 +58,7 @@ mod state;
 mod storage;
 
 pub use audit::{AuditCursor, AuditEntry, AuditError, AuditLog, AuditQuery, NewAuditEntry};
+pub use cell::Health;
 pub use error::{QueueError, StateError, StorageError};
 pub use jobs::{Job, JobQueue, NewJob, QueueUsage};
 pub use migrate::{Adopted, LegacyClaim};

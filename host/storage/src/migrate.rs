@@ -60,7 +60,7 @@ impl Storage {
     /// Moves old connector-named scopes to the deployments in `claims`, once per database
     /// (see the module docs). Returns what was copied; empty on every run after the first.
     pub fn migrate_scopes(&self, claims: &[LegacyClaim]) -> Result<Vec<Adopted>, StorageError> {
-        if self.meta.contains_key(SCOPES_BY_DEPLOYMENT)? {
+        if self.cell.get()?.meta.contains_key(SCOPES_BY_DEPLOYMENT)? {
             return Ok(Vec::new());
         }
         let mut groups: BTreeMap<(&str, &str), Vec<&LegacyClaim>> = BTreeMap::new();
@@ -83,16 +83,18 @@ impl Storage {
                 let to = Scope::new(tenant, c.deployment.as_str());
                 // A copy cut short by a crash left its marker: copy again over it.
                 let copying = marker_key(COPYING, &to);
-                if !self.scope_is_empty(&to)? && !self.meta.contains_key(&copying)? {
+                if !self.scope_is_empty(&to)? && !self.cell.get()?.meta.contains_key(&copying)? {
                     continue;
                 }
-                self.meta.insert(&copying, name.as_bytes())?;
-                self.db.flush()?;
+                self.cell.get()?.meta.insert(&copying, name.as_bytes())?;
+                self.cell.get()?.db.flush()?;
                 let entries = self.copy_scope(&from, &to)?;
-                self.meta
+                self.cell
+                    .get()?
+                    .meta
                     .insert(marker_key(KEY_IDENTITY, &to), name.as_bytes())?;
-                self.db.flush()?;
-                self.meta.remove(&copying)?;
+                self.cell.get()?.db.flush()?;
+                self.cell.get()?.meta.remove(&copying)?;
                 adopted.push(Adopted {
                     tenant: tenant.to_owned(),
                     deployment: c.deployment.clone(),
@@ -101,18 +103,21 @@ impl Storage {
                 });
             }
         }
-        self.meta.insert(SCOPES_BY_DEPLOYMENT, &[1u8][..])?;
-        self.db.flush()?;
+        self.cell
+            .get()?
+            .meta
+            .insert(SCOPES_BY_DEPLOYMENT, &[1u8][..])?;
+        self.cell.get()?.db.flush()?;
         Ok(adopted)
     }
 
     /// Whether [`Storage::migrate_scopes`] still has work to do here: it has not run, and
     /// the store holds state or jobs (a fresh store has nothing to move).
     pub fn scopes_pending_migration(&self) -> Result<bool, StorageError> {
-        if self.meta.contains_key(SCOPES_BY_DEPLOYMENT)? {
+        if self.cell.get()?.meta.contains_key(SCOPES_BY_DEPLOYMENT)? {
             return Ok(false);
         }
-        for tree in self.scope_trees() {
+        for tree in self.scope_trees()? {
             if !tree.is_empty() {
                 return Ok(true);
             }
@@ -124,19 +129,25 @@ impl Storage {
     /// adopted in the migration, else the deployment's own name.
     pub fn key_identity(&self, tenant: &str, deployment: &str) -> Result<String, StorageError> {
         let key = marker_key(KEY_IDENTITY, &Scope::new(tenant, deployment));
-        Ok(match self.meta.get(key)? {
+        Ok(match self.cell.get()?.meta.get(key)? {
             Some(name) => String::from_utf8_lossy(&name).into_owned(),
             None => deployment.to_owned(),
         })
     }
 
-    fn scope_trees(&self) -> [&Tree; 4] {
-        [&self.state, &self.state_counts, &self.jobs, &self.job_ids]
+    fn scope_trees(&self) -> Result<[Tree; 4], StorageError> {
+        let db = self.cell.get()?;
+        Ok([
+            db.state.clone(),
+            db.state_counts.clone(),
+            db.jobs.clone(),
+            db.job_ids.clone(),
+        ])
     }
 
     fn scope_is_empty(&self, scope: &Scope) -> Result<bool, StorageError> {
         let prefix = scope.prefix();
-        for tree in self.scope_trees() {
+        for tree in self.scope_trees()? {
             if tree.scan_prefix(&prefix).next().transpose()?.is_some() {
                 return Ok(false);
             }
@@ -148,7 +159,7 @@ impl Storage {
     fn copy_scope(&self, from: &Scope, to: &Scope) -> Result<u64, StorageError> {
         let (old, new) = (from.prefix(), to.prefix());
         let mut copied = 0;
-        for tree in self.scope_trees() {
+        for tree in self.scope_trees()? {
             let mut batch = sled::Batch::default();
             for entry in tree.scan_prefix(&old) {
                 let (key, value) = entry?;

@@ -1,8 +1,10 @@
 //! Durable key-value state of one scope, with size and count limits.
 
-use sled::Tree;
+use std::sync::Arc;
+
 use sled::transaction::{ConflictableTransactionError, Transactional, abort};
 
+use crate::cell::Cell;
 use crate::error::{StateError, flatten_tx};
 
 /// Limits applied by a [`StateStore`].
@@ -32,17 +34,15 @@ impl Default for StateLimits {
 /// [`Storage::flush`](crate::Storage::flush) or background flush (see the crate docs).
 #[derive(Debug, Clone)]
 pub struct StateStore {
-    values: Tree,
-    counts: Tree,
+    cell: Arc<Cell>,
     prefix: Vec<u8>,
     limits: StateLimits,
 }
 
 impl StateStore {
-    pub(crate) fn new(values: Tree, counts: Tree, prefix: Vec<u8>) -> Self {
+    pub(crate) fn new(cell: Arc<Cell>, prefix: Vec<u8>) -> Self {
         Self {
-            values,
-            counts,
+            cell,
             prefix,
             limits: StateLimits::default(),
         }
@@ -63,7 +63,7 @@ impl StateStore {
     /// The value stored under `key`, if any.
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
         let full = self.full_key(key)?;
-        Ok(self.values.get(full)?.map(|v| v.to_vec()))
+        Ok(self.cell.get()?.state.get(full)?.map(|v| v.to_vec()))
     }
 
     /// Stores `value` under `key`, replacing any previous value. Refused when the key or
@@ -76,7 +76,8 @@ impl StateStore {
             });
         }
         let max_keys = self.limits.max_keys;
-        let result = (&self.values, &self.counts).transaction(|(values, counts)| {
+        let db = self.cell.get()?;
+        let result = (&db.state, &db.state_counts).transaction(|(values, counts)| {
             let previous = values.insert(full.as_slice(), value)?;
             if previous.is_none() {
                 let count = decode_count(counts.get(&self.prefix)?.as_deref())
@@ -94,7 +95,8 @@ impl StateStore {
     /// Removes `key`; returns whether it existed.
     pub fn delete(&self, key: &str) -> Result<bool, StateError> {
         let full = self.full_key(key)?;
-        let result = (&self.values, &self.counts).transaction(|(values, counts)| {
+        let db = self.cell.get()?;
+        let result = (&db.state, &db.state_counts).transaction(|(values, counts)| {
             if values.remove(full.as_slice())?.is_none() {
                 return Ok(false);
             }
@@ -111,7 +113,7 @@ impl StateStore {
 
     /// How many keys the scope holds.
     pub fn len(&self) -> Result<u64, StateError> {
-        decode_count(self.counts.get(&self.prefix)?.as_deref())
+        decode_count(self.cell.get()?.state_counts.get(&self.prefix)?.as_deref())
     }
 
     /// Whether the scope holds no keys.

@@ -2,9 +2,12 @@
 
 use std::path::Path;
 
-use sled::{Db, Tree};
+use std::sync::Arc;
+
+use sled::Db;
 
 use crate::audit::AuditLog;
+use crate::cell::{Cell, Health};
 use crate::delivery::SledDeliveryStore;
 use crate::error::StorageError;
 use crate::jobs::JobQueue;
@@ -13,27 +16,15 @@ use crate::state::StateStore;
 
 /// The delivery store's ingest log, inside the database directory.
 const INGEST_LOG: &str = "ingest.wal";
-/// Tree holding state values.
-const STATE_TREE: &str = "state";
-/// Tree holding the number of state keys per scope.
-const STATE_COUNTS_TREE: &str = "state_counts";
-/// Tree holding jobs ordered by due time.
-const JOBS_TREE: &str = "jobs";
-/// Tree mapping job ids to their due time.
-const JOB_IDS_TREE: &str = "job_ids";
-/// Tree of database-wide markers (see `migrate.rs`).
-const META_TREE: &str = "meta";
 
 /// An open sled database holding the state and job queues of every scope. Cheap to clone;
 /// the database closes when the last clone (and every store or queue made from it) drops.
+///
+/// After a failed write the database is reopened in place (see `cell`): every store made
+/// from it keeps working once the cause is gone, without a restart.
 #[derive(Debug, Clone)]
 pub struct Storage {
-    pub(crate) db: Db,
-    pub(crate) state: Tree,
-    pub(crate) state_counts: Tree,
-    pub(crate) jobs: Tree,
-    pub(crate) job_ids: Tree,
-    pub(crate) meta: Tree,
+    pub(crate) cell: Arc<Cell>,
     audit: AuditLog,
     delivery: SledDeliveryStore,
 }
@@ -49,7 +40,7 @@ impl Storage {
                 reason: e.to_string(),
             }
         })?;
-        Self::from_db(db, &dir.display().to_string(), Some(&dir.join(INGEST_LOG)))
+        Self::from_db(db, &dir.display().to_string(), Some(dir))
     }
 
     /// A database that lives in memory-backed temporary files and is deleted on drop; for
@@ -65,50 +56,44 @@ impl Storage {
         Self::from_db(db, "<temporary>", None)
     }
 
-    fn from_db(db: Db, path: &str, ingest_log: Option<&Path>) -> Result<Self, StorageError> {
-        let tree = |name: &str| {
-            db.open_tree(name).map_err(|e| StorageError::Open {
-                path: path.to_owned(),
-                reason: format!("cannot open tree {name:?}: {e}"),
-            })
-        };
+    fn from_db(db: Db, path: &str, dir: Option<&Path>) -> Result<Self, StorageError> {
+        let cell = Arc::new(Cell::new(db, dir.map(Path::to_owned), path)?);
+        let ingest_log = dir.map(|d| d.join(INGEST_LOG));
         Ok(Self {
-            state: tree(STATE_TREE)?,
-            state_counts: tree(STATE_COUNTS_TREE)?,
-            jobs: tree(JOBS_TREE)?,
-            job_ids: tree(JOB_IDS_TREE)?,
-            meta: tree(META_TREE)?,
-            audit: AuditLog::open(&db, path)?,
-            delivery: SledDeliveryStore::new(
-                db.clone(),
-                tree(crate::delivery::DELIVERY_TREE)?,
-                ingest_log,
-            )
-            .map_err(|e| StorageError::Open {
-                path: path.to_owned(),
-                reason: e.to_string(),
+            audit: AuditLog::new(cell.clone()),
+            delivery: SledDeliveryStore::new(cell.clone(), ingest_log.as_deref()).map_err(|e| {
+                StorageError::Open {
+                    path: path.to_owned(),
+                    reason: e.to_string(),
+                }
             })?,
-            db,
+            cell,
         })
+    }
+
+    /// Keeps `bytes` free on the database's filesystem: below it the store counts as
+    /// failing (new records are refused) until there is room again. `0` (the default)
+    /// turns the check off; it is checked about once a second.
+    pub fn set_min_free_bytes(&self, bytes: u64) {
+        self.cell.set_min_free(bytes);
+        if let Some(short) = self.cell.short_of_space() {
+            self.cell.failing(&short);
+        }
+    }
+
+    /// Whether records can be made durable now (see [`Health`]).
+    pub fn health(&self) -> Health {
+        self.cell.health()
     }
 
     /// The key-value state of `scope`, with default [`StateLimits`](crate::StateLimits).
     pub fn state(&self, scope: &Scope) -> StateStore {
-        StateStore::new(
-            self.state.clone(),
-            self.state_counts.clone(),
-            scope.prefix(),
-        )
+        StateStore::new(self.cell.clone(), scope.prefix())
     }
 
     /// The job queue of `scope`.
     pub fn jobs(&self, scope: &Scope) -> JobQueue {
-        JobQueue::new(
-            self.db.clone(),
-            self.jobs.clone(),
-            self.job_ids.clone(),
-            scope.prefix(),
-        )
+        JobQueue::new(self.cell.clone(), scope.prefix())
     }
 
     /// The delivery queues and dead-letter queue of every tenant and deployment.
@@ -127,8 +112,8 @@ impl Storage {
     pub async fn flush(&self) -> Result<(), StorageError> {
         // On a blocking thread rather than sled's `flush_async`, whose worker may hold the
         // database a moment after the future resolves (a reopen right after then fails).
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        let cell = self.cell.clone();
+        tokio::task::spawn_blocking(move || cell.get()?.db.flush())
             .await
             .map_err(|e| StorageError::Io(format!("flush task failed: {e}")))??;
         Ok(())

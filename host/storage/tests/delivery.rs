@@ -2,10 +2,10 @@
 //! replay, resolve; and that it survives reopening the database.
 
 use switchboard_storage::Scope;
-use switchboard_storage::Storage;
 use switchboard_storage::delivery::{
     DeliveryError, DeliveryStore, DlqFilter, DlqStatus, Enqueued, KeyState, NewDeadLetter, NewItem,
 };
+use switchboard_storage::{Health, Storage};
 
 fn item<'a>(lane: &'a Scope, record_id: &'a str, due_ms: u64) -> NewItem<'a> {
     NewItem {
@@ -345,4 +345,54 @@ fn dropping_the_storage_closes_the_database() {
     }
     let storage = Storage::open(dir.path()).expect("reopened after drop");
     assert_eq!(storage.delivery().pending(&lane).unwrap(), 1);
+}
+
+/// Waits up to 10 s for `storage`'s health to satisfy `want`.
+fn health_becomes(storage: &Storage, want: impl Fn(&Health) -> bool) -> Health {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let health = storage.health();
+        if want(&health) || std::time::Instant::now() >= deadline {
+            return health;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_filesystem_short_of_the_free_space_minimum_fails_the_store_until_there_is_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = Storage::open(dir.path()).unwrap();
+    let lane = Scope::new("acme", "hubspot");
+    let q = storage.delivery();
+    q.enqueue(&[item(&lane, "before", 0)]).unwrap();
+    q.sync_enqueued().unwrap();
+    assert_eq!(q.health(), Health::Durable);
+
+    // No filesystem here has a pebibyte free.
+    storage.set_min_free_bytes(1 << 50);
+    let failing = health_becomes(&storage, |h| *h != Health::Durable);
+    let Health::Failing { reason, since_ms } = &failing else {
+        panic!("the store never noticed the missing space: {failing:?}");
+    };
+    assert!(reason.contains("below storage.min_free_bytes"), "{reason}");
+    assert!(*since_ms > 0);
+    assert_eq!(
+        q.health(),
+        failing,
+        "the delivery store reports the same health"
+    );
+
+    storage.set_min_free_bytes(0);
+    let back = health_becomes(&storage, |h| *h == Health::Durable);
+    assert_eq!(
+        back,
+        Health::Durable,
+        "the store recovers once there is room"
+    );
+    // Nothing was lost on the way.
+    assert_eq!(q.pending(&lane).unwrap(), 1);
+    q.enqueue(&[item(&lane, "after", 0)]).unwrap();
+    q.sync_enqueued().unwrap();
+    assert_eq!(q.lease(&lane, 1, 1000, 10).unwrap().len(), 2);
 }

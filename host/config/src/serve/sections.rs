@@ -20,6 +20,18 @@ pub struct StorageConfig {
     /// relative path is resolved against the config file's directory at load.
     #[serde(deserialize_with = "non_empty_path")]
     pub dir: PathBuf,
+    /// Free bytes the filesystem of `dir` must keep: below it the store counts as failing
+    /// (ingest answers 503) so that recovery and delivery still have room to write.
+    /// Range 0..=2^50, default 64 MiB; 0 turns the check off.
+    #[serde(
+        default = "default_min_free_bytes",
+        deserialize_with = "bounded::<_, 0, 1_125_899_906_842_624>"
+    )]
+    pub min_free_bytes: u64,
+}
+
+fn default_min_free_bytes() -> u64 {
+    64 << 20
 }
 
 /// `[server]` (required): the ingest HTTP server.

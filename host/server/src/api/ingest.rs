@@ -23,6 +23,10 @@ pub(crate) async fn post(ctx: &Ctx, tenant: &str, req: &ApiRequest) -> Reply {
     }
 }
 
+/// Seconds a client is asked to wait after a storage failure: the store retries its
+/// recovery every second, so a few seconds covers a cause that has gone away.
+const STORAGE_RETRY_AFTER_S: u64 = 5;
+
 /// The status and body for a refused ingest.
 pub(crate) fn ingest_error(e: &IngestError) -> Reply {
     let message = e.to_string();
@@ -48,9 +52,15 @@ pub(crate) fn ingest_error(e: &IngestError) -> Reply {
             &message,
             Some(json!({ "records": problems })),
         ),
-        IngestError::Storage(_) => {
-            reply::error(StatusCode::SERVICE_UNAVAILABLE, "storage", &message, None)
-        }
+        IngestError::Storage(_) => reply::retry_later(
+            reply::error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage",
+                &message,
+                Some(json!({ "retry_after_s": STORAGE_RETRY_AFTER_S })),
+            ),
+            STORAGE_RETRY_AFTER_S,
+        ),
         IngestError::DeploymentDown(problems) => reply::error(
             StatusCode::SERVICE_UNAVAILABLE,
             "deployment-down",

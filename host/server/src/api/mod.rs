@@ -8,7 +8,7 @@
 //! | `POST /v1/dlq/{id}/replay`, `POST /v1/dlq/replay`, `POST /v1/dlq/{id}/resolve` | admin token | [`dlq`] |
 //! | `GET /v1/audit` | admin token | [`audit`] |
 //! | `GET /v1/status` | admin token | [`status`] |
-//! | `GET /metrics`, `GET /healthz` | none | [`status`] |
+//! | `GET /metrics`, `GET /healthz`, `GET /readyz` | none | [`status`] |
 
 mod audit;
 mod dlq;
@@ -75,6 +75,7 @@ pub(crate) async fn handle(ctx: &Ctx, req: ApiRequest) -> Reply {
     let segs: Vec<&str> = segments.iter().map(String::as_str).collect();
     match segs.as_slice() {
         ["healthz"] => status::health(),
+        ["readyz"] => status::ready(ctx),
         ["metrics"] => status::metrics(ctx),
         ["v1", "tenants", tenant, "records"] => match req.method {
             Method::POST => ingest::post(ctx, tenant, &req).await,

@@ -3,12 +3,27 @@
 use hyper::StatusCode;
 use serde_json::json;
 use switchboard_storage::Scope;
+use switchboard_storage::delivery::Health;
 
 use super::Ctx;
 use crate::reply::{self, Reply};
 
 pub(crate) fn health() -> Reply {
     reply::text(StatusCode::OK, "ok\n".to_owned())
+}
+
+/// 200 while the store can make records durable; 503 with the reason while it cannot
+/// (ingest refuses records meanwhile). The process may be alive and still not ready.
+pub(crate) fn ready(ctx: &Ctx) -> Reply {
+    match ctx.pipeline.store().health() {
+        Health::Durable => reply::text(StatusCode::OK, "ready\n".to_owned()),
+        Health::Failing { reason, since_ms } => reply::error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage-failing",
+            &format!("the store cannot make records durable: {reason}"),
+            Some(json!({ "since_ms": since_ms })),
+        ),
+    }
 }
 
 pub(crate) fn metrics(ctx: &Ctx) -> Reply {
@@ -59,5 +74,14 @@ pub(crate) fn status(ctx: &Ctx) -> Reply {
             })
         })
         .collect();
-    reply::json(StatusCode::OK, &json!({ "lanes": lanes, "failed": failed }))
+    let storage = match store.health() {
+        Health::Durable => json!({ "durable": true }),
+        Health::Failing { reason, since_ms } => {
+            json!({ "durable": false, "reason": reason, "since_ms": since_ms })
+        }
+    };
+    reply::json(
+        StatusCode::OK,
+        &json!({ "lanes": lanes, "failed": failed, "storage": storage }),
+    )
 }

@@ -48,7 +48,7 @@ pub(super) fn dead_letter(
         &encode_key_state(KeyState::DeadLettered, id)[..],
     );
     batch.insert(&dlq_key(id)[..], encode_dead_letter(&entry));
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(id)
 }
 
@@ -62,7 +62,7 @@ pub(super) fn list(inner: &Inner, filter: &DlqFilter) -> Result<Vec<DeadLetter>,
     };
     let end = dlq_key(filter.before_id.unwrap_or(u64::MAX));
     let mut out = Vec::new();
-    for entry in inner.tree.range(&[DLQ][..]..&end[..]).rev() {
+    for entry in inner.tree()?.range(&[DLQ][..]..&end[..]).rev() {
         let (key, value) = entry?;
         let entry = decode_dead_letter(dlq_key_id(&key)?, &value)?;
         if matches(filter, &entry) {
@@ -87,7 +87,7 @@ fn matches(f: &DlqFilter, e: &DeadLetter) -> bool {
 }
 
 pub(super) fn get(inner: &Inner, id: u64) -> Result<Option<DeadLetter>, DeliveryError> {
-    match inner.tree.get(dlq_key(id))? {
+    match inner.tree()?.get(dlq_key(id))? {
         Some(value) => Ok(Some(decode_dead_letter(id, &value)?)),
         None => Ok(None),
     }
@@ -109,7 +109,9 @@ pub(super) fn edit(inner: &Inner, id: u64, body: &[u8]) -> Result<(), DeliveryEr
     let _guard = inner.lock();
     let mut entry = open(inner, id)?;
     entry.body = body.to_vec();
-    inner.tree.insert(dlq_key(id), encode_dead_letter(&entry))?;
+    inner
+        .tree()?
+        .insert(dlq_key(id), encode_dead_letter(&entry))?;
     Ok(())
 }
 
@@ -145,7 +147,7 @@ pub(super) fn replay(
         &encode_key_state(KeyState::Pending, item_id)[..],
     );
     batch.insert(&dlq_key(id)[..], encode_dead_letter(&entry));
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(item_id)
 }
 
@@ -160,6 +162,8 @@ pub(super) fn resolve(
     entry.status = DlqStatus::Resolved;
     entry.status_ms = now_ms;
     entry.note = note.to_owned();
-    inner.tree.insert(dlq_key(id), encode_dead_letter(&entry))?;
+    inner
+        .tree()?
+        .insert(dlq_key(id), encode_dead_letter(&entry))?;
     Ok(())
 }

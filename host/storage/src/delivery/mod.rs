@@ -29,7 +29,16 @@
 //! `sync_enqueued` syncs with `fdatasync`; a background thread writes them into sled, and
 //! the log is replayed into sled when the store opens. Without a directory (temporary
 //! storage) items go straight into sled and `sync_enqueued` is sled's flush.
+//!
+//! # Storage failures
+//!
+//! A failed write (a full disk, a file-size limit, an I/O error) turns the store's
+//! [`Health`] to failing. The ingest log keeps every item sled has not taken and is only
+//! emptied once sled holds all of them durably; the applier retries, reopens sled in place
+//! when sled refuses to go on (see `cell`), replays the log into it, and turns the health
+//! back to durable once the log and sled both accept writes again. No restart is needed.
 
+mod applier;
 mod codec;
 mod dlq;
 mod queue;
@@ -41,6 +50,7 @@ pub use store::SledDeliveryStore;
 
 use std::sync::{Mutex, MutexGuard};
 
+pub use crate::cell::Health;
 use crate::scope::Scope;
 
 /// Locks `m`. Every change under these locks is one sled batch or one file write, so a
@@ -279,6 +289,12 @@ pub trait DeliveryStore: Send + Sync + 'static {
 
     /// Makes every change so far durable.
     fn flush(&self) -> Result<(), DeliveryError>;
+
+    /// Whether new records can be made durable now. While it is [`Health::Failing`], the
+    /// ingest API refuses records (503) rather than accept what it might lose.
+    fn health(&self) -> Health {
+        Health::Durable
+    }
 
     /// Leases up to `max` items of `lane` that are due at `now_ms` (queued with
     /// `due_ms <= now_ms`, or leased with an expired lease), oldest due first, for `lease_ms`.

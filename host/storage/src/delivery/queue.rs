@@ -48,7 +48,7 @@ pub(super) fn enqueue(
                 });
                 continue;
             }
-            if let Some(existing) = inner.tree.get(&key)? {
+            if let Some(existing) = inner.tree()?.get(&key)? {
                 let (state, id) = decode_key_state(&existing)?;
                 out.push(Enqueued::Duplicate { id, state });
                 continue;
@@ -87,7 +87,7 @@ pub(super) fn apply_items(inner: &Inner, items: &[LoggedItem]) -> Result<(), Del
     let mut batch = Batch::default();
     for item in items {
         let key = record_key(&item.lane, &item.record_id);
-        if inner.tree.contains_key(&key)? {
+        if inner.tree()?.contains_key(&key)? {
             continue;
         }
         let row = ItemRow {
@@ -100,7 +100,7 @@ pub(super) fn apply_items(inner: &Inner, items: &[LoggedItem]) -> Result<(), Del
         batch.insert(due_key(&item.lane, item.due_ms, item.id), &[][..]);
         batch.insert(key, &encode_key_state(KeyState::Pending, item.id)[..]);
     }
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(())
 }
 
@@ -133,11 +133,11 @@ pub(super) fn lease(
     let end = due_key(lane, now_ms.saturating_add(1), 0);
     let mut batch = Batch::default();
     let mut out = Vec::new();
-    for entry in inner.tree.range(start..end).take(max) {
+    for entry in inner.tree()?.range(start..end).take(max) {
         let (due, _) = entry?;
         let id = due_key_id(&due)?;
         let key = item_key(lane, id);
-        let Some(value) = inner.tree.get(&key)? else {
+        let Some(value) = inner.tree()?.get(&key)? else {
             // A schedule row without its item: left by nothing we write; drop it.
             batch.remove(due);
             continue;
@@ -160,7 +160,7 @@ pub(super) fn lease(
             body: row.body,
         });
     }
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(out)
 }
 
@@ -170,7 +170,7 @@ pub(super) fn held(inner: &Inner, lease: &Lease) -> Result<ItemRow, DeliveryErro
         item_id: lease.item_id,
         token: lease.token,
     };
-    let Some(value) = inner.tree.get(item_key(&lease.lane, lease.item_id))? else {
+    let Some(value) = inner.tree()?.get(item_key(&lease.lane, lease.item_id))? else {
         return Err(lost);
     };
     let row = decode_item(&value)?;
@@ -189,7 +189,7 @@ pub(super) fn ack(inner: &Inner, lease: &Lease) -> Result<(), DeliveryError> {
         record_key(&lease.lane, &row.record_id),
         &encode_key_state(KeyState::Delivered, lease.item_id)[..],
     );
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(())
 }
 
@@ -217,7 +217,7 @@ pub(super) fn requeue(
         row.body = body.to_vec();
     }
     batch.insert(item_key(&lease.lane, lease.item_id), encode_item(&row));
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(())
 }
 
@@ -225,7 +225,7 @@ pub(super) fn release_all(inner: &Inner, now_ms: u64) -> Result<usize, DeliveryE
     let _guard = inner.lock();
     let mut batch = Batch::default();
     let mut released = 0;
-    for entry in inner.tree.scan_prefix([ITEM]) {
+    for entry in inner.tree()?.scan_prefix([ITEM]) {
         let (key, value) = entry?;
         let mut row = decode_item(&value)?;
         if row.token == 0 {
@@ -239,7 +239,7 @@ pub(super) fn release_all(inner: &Inner, now_ms: u64) -> Result<usize, DeliveryE
         batch.insert(key, encode_item(&row));
         released += 1;
     }
-    inner.tree.apply_batch(batch)?;
+    inner.tree()?.apply_batch(batch)?;
     Ok(released)
 }
 
@@ -250,7 +250,7 @@ pub(super) fn pending(inner: &Inner, lane: &Scope) -> Result<usize, DeliveryErro
         .keys()
         .filter(|k| k.starts_with(&prefix))
         .count();
-    for entry in inner.tree.scan_prefix(lane_prefix(ITEM, lane)) {
+    for entry in inner.tree()?.scan_prefix(lane_prefix(ITEM, lane)) {
         entry?;
         count += 1;
     }
@@ -259,7 +259,7 @@ pub(super) fn pending(inner: &Inner, lane: &Scope) -> Result<usize, DeliveryErro
 
 pub(super) fn next_due(inner: &Inner, lane: &Scope) -> Result<Option<u64>, DeliveryError> {
     let prefix = lane_prefix(DUE, lane);
-    let Some(entry) = inner.tree.scan_prefix(&prefix).next() else {
+    let Some(entry) = inner.tree()?.scan_prefix(&prefix).next() else {
         return Ok(None);
     };
     let (key, _) = entry?;
@@ -275,7 +275,7 @@ pub(super) fn key_state(
     lane: &Scope,
     record_id: &str,
 ) -> Result<Option<KeyState>, DeliveryError> {
-    match inner.tree.get(record_key(lane, record_id))? {
+    match inner.tree()?.get(record_key(lane, record_id))? {
         Some(value) => Ok(Some(decode_key_state(&value)?.0)),
         None => Ok(None),
     }

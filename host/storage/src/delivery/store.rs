@@ -2,18 +2,18 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use sled::{Db, Tree};
+use sled::Tree;
 
-use super::wal::{LoggedItem, Wal};
+use super::applier::{self, Applier};
+use super::wal::Wal;
 use super::{
     DeadLetter, DeliveryError, DeliveryStore, DlqFilter, Enqueued, KeyState, LanePause, Lease,
     Leased, NewDeadLetter, NewItem, codec, dlq, lock, queue,
 };
+use crate::cell::{Cell, Health};
 use crate::scope::Scope;
 
 /// The tree holding every delivery row (see `codec` for the layout).
@@ -30,41 +30,25 @@ pub struct SledDeliveryStore {
 
 #[derive(Debug)]
 pub(super) struct Inner {
-    pub(super) db: Db,
-    pub(super) tree: Tree,
+    /// The database (replaced in place when it is reopened after a failure).
+    pub(super) cell: Arc<Cell>,
     write: Mutex<()>,
     /// The ingest log, when the store has a directory (see `wal`).
     pub(super) wal: Option<Wal>,
     /// Logged items not yet in sled: record-id key → item id.
     unapplied: Mutex<HashMap<Vec<u8>, u64>>,
     /// Signalled whenever logged items reach sled.
-    applied: Condvar,
-    /// Log size at which the idle applier empties the log.
-    truncate_at: u64,
+    pub(super) applied: Condvar,
+    /// Log size at which the applier empties the log even while items keep coming.
+    pub(super) truncate_at: u64,
 }
 
 /// Longest a lease waits for a lane's logged items to reach sled.
 const APPLY_WAIT: Duration = Duration::from_millis(200);
 
-/// The log size at which the applier, once idle, flushes sled and empties the log.
+/// The log size at which the applier empties the log even while items keep coming (it
+/// empties it whenever it is idle, too).
 const TRUNCATE_AT: u64 = 32 << 20;
-
-/// The thread that moves logged items into sled. Dropping the last handle lets it apply
-/// what it has left and waits for it, so the database is closed when the store is.
-#[derive(Debug)]
-struct Applier {
-    tx: Mutex<Option<Sender<Vec<LoggedItem>>>>,
-    thread: Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Drop for Applier {
-    fn drop(&mut self) {
-        lock(&self.tx).take();
-        if let Some(thread) = lock(&self.thread).take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 impl Inner {
     /// The writer lock. A panic while it was held cannot leave half a change (changes are
@@ -104,20 +88,25 @@ impl Inner {
     /// A fresh id, unique in this database.
     pub(super) fn next_id(&self) -> Result<u64, DeliveryError> {
         // sled ids start at 0; keep 0 free to mean "none".
-        Ok(self.db.generate_id()? + 1)
+        Ok(self.cell.get()?.db.generate_id()? + 1)
+    }
+
+    /// The delivery tree of the current database.
+    pub(super) fn tree(&self) -> sled::Result<Tree> {
+        Ok(self.cell.get()?.delivery.clone())
     }
 }
 
 impl SledDeliveryStore {
-    /// A store over `tree`. With `wal`, new items go through the ingest log at that path:
-    /// what the log holds from a previous run is applied to sled first.
-    pub(crate) fn new(db: Db, tree: Tree, wal: Option<&Path>) -> Result<Self, DeliveryError> {
-        Self::with_truncate_at(db, tree, wal, TRUNCATE_AT)
+    /// A store over the delivery tree of `cell`. With `wal`, new items go through the
+    /// ingest log at that path: what the log holds from a previous run is applied to sled
+    /// first.
+    pub(crate) fn new(cell: Arc<Cell>, wal: Option<&Path>) -> Result<Self, DeliveryError> {
+        Self::with_truncate_at(cell, wal, TRUNCATE_AT)
     }
 
     fn with_truncate_at(
-        db: Db,
-        tree: Tree,
+        cell: Arc<Cell>,
         wal: Option<&Path>,
         truncate_at: u64,
     ) -> Result<Self, DeliveryError> {
@@ -129,8 +118,7 @@ impl SledDeliveryStore {
             None => (None, Vec::new()),
         };
         let inner = Arc::new(Inner {
-            db,
-            tree,
+            cell,
             write: Mutex::new(()),
             wal,
             unapplied: Mutex::new(HashMap::new()),
@@ -145,96 +133,25 @@ impl SledDeliveryStore {
         };
         if !logged.is_empty() {
             queue::apply_items(&inner, &logged)?;
-            persist_sled(&inner)?;
+            applier::persist_sled(&inner)?;
         }
         wal.truncate()?;
-        let (tx, rx) = channel();
-        let worker = inner.clone();
-        let thread = std::thread::Builder::new()
-            .name("switchboard-ingest-applier".into())
-            .spawn(move || apply_loop(&worker, &rx))
-            .map_err(|e| DeliveryError::Storage(format!("cannot start the ingest applier: {e}")))?;
+        let applier = Applier::start(inner.clone())?;
         Ok(Self {
             inner,
-            applier: Some(Arc::new(Applier {
-                tx: Mutex::new(Some(tx)),
-                thread: Mutex::new(Some(thread)),
-            })),
+            applier: Some(Arc::new(applier)),
         })
     }
 }
 
-/// How often an idle applier looks at the log's size. Items reach the applier before
-/// their bytes reach the file (the group commit writes them), so the size seen right
-/// after the last batch can be short of the truth.
-const IDLE_CHECK: Duration = Duration::from_millis(200);
-
-/// Applies logged items to sled as they come; when idle with a large log, flushes sled and
-/// empties the log (holding the writer lock, so no item is logged meanwhile).
-fn apply_loop(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
-    loop {
-        let mut items = match rx.recv_timeout(IDLE_CHECK) {
-            Ok(items) => items,
-            Err(RecvTimeoutError::Timeout) => Vec::new(),
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        while let Ok(more) = rx.try_recv() {
-            items.extend(more);
-            if items.len() >= 4096 {
-                break;
-            }
+impl SledDeliveryStore {
+    /// Passes `result` on; a failure turns the store's health to failing (the applier then
+    /// works on recovering it).
+    fn report(&self, result: Result<(), DeliveryError>) -> Result<(), DeliveryError> {
+        if let Err(e) = &result {
+            self.inner.cell.failing(&e.to_string());
         }
-        if !items.is_empty() {
-            apply_or_log(inner, &items);
-        }
-        let large = inner
-            .wal
-            .as_ref()
-            .is_some_and(|w| w.len() >= inner.truncate_at);
-        if large {
-            let _guard = inner.lock();
-            while let Ok(more) = rx.try_recv() {
-                apply_or_log(inner, &more);
-            }
-            let result =
-                persist_sled(inner).and_then(|()| inner.wal.as_ref().map_or(Ok(()), Wal::truncate));
-            if let Err(e) = result {
-                eprintln!("switchboard: could not empty the ingest log (it keeps growing): {e}");
-            }
-        }
-    }
-}
-
-/// Makes sled's state durable before the ingest log is emptied: sled's flush, then an
-/// `fsync` of its data file. sled 0.34's flush only `sync_file_range`s what it wrote, which
-/// is not a power-loss guarantee; the log's entries are, so they must not be dropped on less.
-fn persist_sled(inner: &Inner) -> Result<(), DeliveryError> {
-    inner.db.flush()?;
-    if let Some(dir) = inner.wal.as_ref().and_then(Wal::dir) {
-        for file in ["db", "conf"] {
-            let path = dir.join(file);
-            if let Ok(f) = std::fs::File::open(&path) {
-                f.sync_all().map_err(|e| {
-                    DeliveryError::Storage(format!("cannot sync {:?}: {e}", path.display()))
-                })?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Applies items and forgets them as unapplied. A failure leaves them in the log, which is
-/// applied again at the next start.
-fn apply_or_log(inner: &Inner, items: &[LoggedItem]) {
-    match queue::apply_items(inner, items) {
-        Ok(()) => {
-            let mut unapplied = inner.unapplied();
-            for item in items {
-                unapplied.remove(&super::codec::record_key(&item.lane, &item.record_id));
-            }
-            inner.applied.notify_all();
-        }
-        Err(e) => eprintln!("switchboard: could not apply logged items to the queue: {e}"),
+        result
     }
 }
 
@@ -250,18 +167,31 @@ impl DeliveryStore for SledDeliveryStore {
     }
 
     fn sync_enqueued(&self) -> Result<(), DeliveryError> {
-        match &self.inner.wal {
+        let synced = match &self.inner.wal {
             Some(wal) => wal.sync(),
             None => self.flush(),
-        }
+        };
+        self.report(synced)
     }
 
     fn flush(&self) -> Result<(), DeliveryError> {
-        self.inner.db.flush()?;
-        if let Some(wal) = &self.inner.wal {
-            wal.sync()?;
-        }
-        Ok(())
+        let flushed = self
+            .inner
+            .cell
+            .get()
+            .map_err(DeliveryError::from)
+            .and_then(|db| {
+                db.db.flush()?;
+                match &self.inner.wal {
+                    Some(wal) => wal.sync(),
+                    None => Ok(()),
+                }
+            });
+        self.report(flushed)
+    }
+
+    fn health(&self) -> Health {
+        self.inner.cell.health()
     }
 
     fn lease(
@@ -335,13 +265,13 @@ impl DeliveryStore for SledDeliveryStore {
     fn save_pause(&self, lane: &Scope, pause: &LanePause) -> Result<(), DeliveryError> {
         let _write = self.inner.lock();
         self.inner
-            .tree
+            .tree()?
             .insert(codec::pause_key(lane), codec::encode_pause(pause))?;
         Ok(())
     }
 
     fn saved_pause(&self, lane: &Scope) -> Result<Option<LanePause>, DeliveryError> {
-        match self.inner.tree.get(codec::pause_key(lane))? {
+        match self.inner.tree()?.get(codec::pause_key(lane))? {
             Some(value) => codec::decode_pause(&value).map(Some),
             None => Ok(None),
         }
@@ -385,10 +315,22 @@ mod tests {
         assert_eq!(store.next_due(&acme).unwrap(), None);
     }
 
+    /// One item of 100 bytes per id, due now.
+    fn items<'a>(lane: &'a Scope, ids: &'a [String]) -> Vec<NewItem<'a>> {
+        ids.iter()
+            .map(|id| NewItem {
+                lane,
+                record_id: id,
+                body: &[7; 100],
+                due_ms: 0,
+            })
+            .collect()
+    }
+
     fn open(dir: &Path, truncate_at: u64) -> SledDeliveryStore {
         let db = crate::open::open_db(&sled::Config::new().path(dir)).unwrap();
-        let tree = db.open_tree(DELIVERY_TREE).unwrap();
-        SledDeliveryStore::with_truncate_at(db, tree, Some(&dir.join("ingest.wal")), truncate_at)
+        let cell = Arc::new(Cell::new(db, Some(dir.to_owned()), "test").unwrap());
+        SledDeliveryStore::with_truncate_at(cell, Some(&dir.join("ingest.wal")), truncate_at)
             .unwrap()
     }
 
@@ -400,16 +342,7 @@ mod tests {
         {
             let store = open(dir.path(), 4096);
             for chunk in ids.chunks(30) {
-                let items: Vec<NewItem<'_>> = chunk
-                    .iter()
-                    .map(|id| NewItem {
-                        lane: &lane,
-                        record_id: id,
-                        body: &[7; 100],
-                        due_ms: 0,
-                    })
-                    .collect();
-                store.enqueue(&items).unwrap();
+                store.enqueue(&items(&lane, chunk)).unwrap();
                 store.sync_enqueued().unwrap();
             }
             let wal = store.inner.wal.as_ref().unwrap();
@@ -425,5 +358,23 @@ mod tests {
         let store = open(dir.path(), 4096);
         assert_eq!(store.pending(&lane).unwrap(), 300);
         assert_eq!(store.lease(&lane, 0, 1000, 1000).unwrap().len(), 300);
+    }
+
+    #[test]
+    fn an_idle_log_is_emptied_however_small_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let lane = Scope::new("acme", "hubspot");
+        let store = open(dir.path(), TRUNCATE_AT);
+        let ids: Vec<String> = (0..20).map(|i| format!("r{i}")).collect();
+        store.enqueue(&items(&lane, &ids)).unwrap();
+        store.sync_enqueued().unwrap();
+        let wal = store.inner.wal.as_ref().unwrap();
+        assert!(wal.len() > 0);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while wal.len() > 0 {
+            assert!(Instant::now() < deadline, "an idle log was never emptied");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert_eq!(store.pending(&lane).unwrap(), 20);
     }
 }

@@ -80,14 +80,40 @@ impl Wal {
 
     /// Writes every appended entry and syncs the file's data (`fdatasync`). When it returns,
     /// every entry appended before the call is on disk.
+    ///
+    /// On failure (a full disk, a file-size limit) the file is cut back to its length before
+    /// the write, so no torn entry hides the entries written after it, and the entries stay
+    /// pending for the next sync: the log never drops an entry it was given.
     pub(super) fn sync(&self) -> Result<(), DeliveryError> {
         let mut file = lock(&self.file);
         let bytes = std::mem::take(&mut *lock(&self.pending));
-        if !bytes.is_empty() {
-            file.write_all(&bytes)
-                .map_err(|e| self.error("cannot write", e))?;
+        if bytes.is_empty() {
+            return file.sync_data().map_err(|e| self.error("cannot sync", e));
         }
-        file.sync_data().map_err(|e| self.error("cannot sync", e))
+        let before = file
+            .metadata()
+            .map_err(|e| self.error("cannot read the length of", e))?
+            .len();
+        let written = file
+            .write_all(&bytes)
+            .map_err(|e| self.error("cannot write", e))
+            .and_then(|()| file.sync_data().map_err(|e| self.error("cannot sync", e)));
+        if written.is_err() {
+            // Best effort: if even this fails, recovery stops at the torn entry, which was
+            // never acknowledged, and the same entries are written again after it.
+            let _ = file.set_len(before);
+            let mut pending = lock(&self.pending);
+            let newer = std::mem::replace(&mut *pending, bytes);
+            pending.extend_from_slice(&newer);
+        }
+        written
+    }
+
+    /// Every intact entry in the file now (for a replay after sled was reopened).
+    pub(super) fn read_back(&self) -> Result<Vec<LoggedItem>, DeliveryError> {
+        let _file = lock(&self.file);
+        let bytes = std::fs::read(&self.path).map_err(|e| self.error("cannot read", e))?;
+        Ok(decode_all(&bytes))
     }
 
     /// Empties the file. The caller guarantees every entry in it is durable elsewhere.
