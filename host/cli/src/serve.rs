@@ -68,7 +68,29 @@ fn arm_exit_watchdog(limit: std::time::Duration) {
 /// Exit code when shutdown overran its limit.
 const EXIT_SHUTDOWN_TIMEOUT: i32 = 3;
 
-/// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now; the future resolves on either.
+/// Logs and otherwise ignores every SIGHUP (whose default action would kill the process:
+/// a closed terminal, or an operator expecting a reload). The configuration is read once,
+/// at start; restart to apply changes.
+#[cfg(unix)]
+fn ignore_hangups(handler: std::io::Result<tokio::signal::unix::Signal>) {
+    match handler {
+        Ok(mut hangups) => {
+            tokio::spawn(async move {
+                while hangups.recv().await.is_some() {
+                    tracing::warn!(
+                        "SIGHUP ignored: the configuration is read at start only; restart switchboard serve to apply changes"
+                    );
+                }
+            });
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot install the SIGHUP handler; a SIGHUP would stop the server")
+        }
+    }
+}
+
+/// Installs the SIGTERM and SIGINT (Ctrl-C) handlers now (and SIGHUP's, which is ignored);
+/// the future resolves on SIGTERM or SIGINT.
 fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
@@ -77,6 +99,7 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
         );
+        ignore_hangups(signal(SignalKind::hangup()));
         async move {
             match handlers {
                 (Ok(mut term), Ok(mut int)) => {

@@ -46,16 +46,27 @@ pub struct DeliveryReceipt {
 }
 
 impl Pipeline {
-    /// Checks `token` against the tenant's ingest token (constant time).
+    /// Checks `token` against the tenant's ingest token (constant time). An unknown tenant
+    /// is refused exactly like a wrong token, so the answer does not tell which tenants
+    /// exist.
     pub fn authenticate(&self, tenant: &str, token: Option<&str>) -> Result<(), IngestError> {
-        let t = self
+        let expected = self
             .inner
             .tenants
             .get(tenant)
-            .ok_or_else(|| IngestError::UnknownTenant(tenant.to_owned()))?;
-        match token {
-            Some(token) if constant_time_eq(token.as_bytes(), t.ingest_token.as_bytes()) => Ok(()),
-            _ => Err(IngestError::Unauthorized(tenant.to_owned())),
+            .map(|t| t.ingest_token.as_str());
+        let matches = match (token, expected) {
+            (Some(token), Some(expected)) => {
+                constant_time_eq(token.as_bytes(), expected.as_bytes())
+            }
+            // Compared all the same, so an unknown tenant costs the time a known one does.
+            (Some(token), None) => !constant_time_eq(token.as_bytes(), token.as_bytes()),
+            (None, _) => false,
+        };
+        if matches {
+            Ok(())
+        } else {
+            Err(IngestError::Unauthorized(tenant.to_owned()))
         }
     }
 

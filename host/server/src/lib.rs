@@ -10,6 +10,7 @@
 
 mod api;
 mod assemble;
+mod conns;
 mod deployments;
 mod http;
 mod reply;
@@ -93,9 +94,12 @@ pub async fn run_with(
         pipeline: pipeline.clone(),
         admin_token,
         max_body_bytes: usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX),
+        header_timeout: config.server.header_timeout(),
+        body_timeout: config.server.body_timeout(),
     });
+    let conns = conns::Conns::new(connection_limit(config.server.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
-    let server = tokio::spawn(http::serve(listener, ctx, stop_rx.clone()));
+    let server = tokio::spawn(http::serve(listener, ctx, conns, stop_rx.clone()));
     // Guests run on a runtime of their own: a guest yields at every epoch tick, but a
     // runtime full of yielding guests polls its I/O driver only every few dozen task polls,
     // so the API (health checks, ingest, the DLQ) would wait tens of milliseconds behind
@@ -131,6 +135,64 @@ pub async fn run_with(
     storage.flush().await.context("final flush")?;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The connection limit to use: `configured`, lowered to three quarters of the descriptor
+/// limit (raised first to its hard maximum) so that a flood of connections cannot leave
+/// the store, the logs and the connections to CRMs without descriptors.
+fn connection_limit(configured: u64) -> usize {
+    let configured = usize::try_from(configured).unwrap_or(usize::MAX);
+    let Some(descriptors) = raise_descriptor_limit() else {
+        return configured;
+    };
+    let allowed = usize::try_from(descriptors / 4 * 3).unwrap_or(usize::MAX);
+    let limit = configured.min(allowed).max(1);
+    if limit < configured {
+        tracing::warn!(
+            configured,
+            limit,
+            descriptors,
+            "server.max_connections lowered to three quarters of the descriptor limit"
+        );
+    }
+    tracing::info!(
+        max_connections = limit,
+        descriptors,
+        "client connections are limited"
+    );
+    limit
+}
+
+/// Raises the soft limit on open file descriptors to the hard limit; returns the soft
+/// limit in force afterwards (`None` when it cannot be read).
+fn raise_descriptor_limit() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `getrlimit`/`setrlimit` read and write the one struct given.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return None;
+            }
+            if lim.rlim_cur < lim.rlim_max {
+                let raised = libc::rlimit {
+                    rlim_cur: lim.rlim_max,
+                    rlim_max: lim.rlim_max,
+                };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                    lim = raised;
+                }
+            }
+        }
+        Some(lim.rlim_cur)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 /// Makes a write past the file-size limit (`ulimit -f`, `prlimit --fsize`) fail with

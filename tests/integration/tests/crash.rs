@@ -9,6 +9,8 @@
 //! The kill schedule is drawn from a seeded generator; the seed is printed
 //! and can be replayed with `SWITCHBOARD_CRASH_SEED=...`.
 
+#[path = "crash/flood.rs"]
+mod flood;
 #[path = "crash/full_disk.rs"]
 mod full_disk;
 #[path = "crash/harness.rs"]

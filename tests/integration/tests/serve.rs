@@ -86,12 +86,20 @@ async fn ingest_refuses_bad_requests_whole_and_says_why() {
         (status, body["error"]["code"].as_str()),
         (401, Some("unauthorized"))
     );
-    let (status, body) = host
+    // An unknown tenant is answered like a wrong token: the answer does not tell which
+    // tenants exist.
+    let (status, unknown) = host
         .ingest("nobody", INGEST, lines(&[call("c1", "+447911123456")]))
         .await;
     assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("unknown-tenant"))
+        (status, unknown["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    assert_eq!(
+        unknown["error"]["message"]
+            .as_str()
+            .map(|m| m.replace("nobody", "acme")),
+        body["error"]["message"].as_str().map(str::to_owned)
     );
     let six: Vec<Json> = (0..6)
         .map(|i| call(&format!("c{i}"), "+447911123456"))

@@ -61,6 +61,27 @@ pub struct ServerConfig {
         deserialize_with = "bounded::<_, 0, 600_000>"
     )]
     pub shutdown_grace_ms: u64,
+    /// Most client connections open at once; never more than the descriptor limit allows
+    /// (see `docs/config.md`). Range 1..=1000000, default 4096.
+    #[serde(
+        default = "default_max_connections",
+        deserialize_with = "bounded::<_, 1, 1_000_000>"
+    )]
+    pub max_connections: u64,
+    /// How long a client may take to send a request's head, in ms; also how long an idle
+    /// connection is kept open. Range 100..=600000, default 10000.
+    #[serde(
+        default = "default_header_timeout_ms",
+        deserialize_with = "bounded::<_, 100, 600_000>"
+    )]
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a request's body, in ms (408 after).
+    /// Range 100..=3600000, default 30000.
+    #[serde(
+        default = "default_body_timeout_ms",
+        deserialize_with = "bounded::<_, 100, 3_600_000>"
+    )]
+    pub body_timeout_ms: u64,
     /// Where the admin token is read from (`{ env = "..." }` or `{ file = "..." }`): the
     /// bearer token of the operator endpoints (`/v1/dlq`, `/v1/audit`, `/v1/status`) and of
     /// the `switchboard dlq` and `switchboard audit` commands. Optional; without it those
@@ -81,6 +102,18 @@ fn default_shutdown_grace_ms() -> u64 {
     10_000
 }
 
+fn default_max_connections() -> u64 {
+    4096
+}
+
+fn default_header_timeout_ms() -> u64 {
+    10_000
+}
+
+fn default_body_timeout_ms() -> u64 {
+    30_000
+}
+
 impl ServerConfig {
     /// Reads the admin token, if one is configured. Errors name `server.admin_token` and
     /// the variable or file, never the value.
@@ -94,6 +127,16 @@ impl ServerConfig {
     /// `shutdown_grace_ms` as a duration.
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_millis(self.shutdown_grace_ms)
+    }
+
+    /// `header_timeout_ms` as a duration.
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_timeout_ms)
+    }
+
+    /// `body_timeout_ms` as a duration.
+    pub fn body_timeout(&self) -> Duration {
+        Duration::from_millis(self.body_timeout_ms)
     }
 }
 

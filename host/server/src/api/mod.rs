@@ -26,6 +26,10 @@ pub(crate) struct Ctx {
     pub pipeline: Pipeline,
     pub admin_token: Option<String>,
     pub max_body_bytes: usize,
+    /// How long a request head (or an idle spell) may take.
+    pub header_timeout: std::time::Duration,
+    /// How long a request body may take.
+    pub body_timeout: std::time::Duration,
 }
 
 impl Ctx {

@@ -19,6 +19,10 @@ use super::{DeliveryError, Health, codec, lock, queue};
 /// log is only looked at after a quiet spell or when it is large.
 const IDLE_CHECK: Duration = Duration::from_millis(200);
 
+/// How long no item must have arrived before the log is emptied (it is emptied sooner
+/// once it is `truncate_at` bytes long).
+const EMPTY_WHEN_QUIET_FOR: Duration = Duration::from_secs(1);
+
 /// Most items applied in one sled batch.
 const MAX_BATCH: usize = 4096;
 
@@ -69,10 +73,12 @@ fn run(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
     let mut waiting: Vec<LoggedItem> = Vec::new();
     let mut last_recovery = Instant::now();
     let mut last_probe = Instant::now();
+    let mut last_item = Instant::now();
     loop {
         let idle = match rx.recv_timeout(IDLE_CHECK) {
             Ok(items) => {
                 waiting.extend(items);
+                last_item = Instant::now();
                 false
             }
             Err(RecvTimeoutError::Timeout) => true,
@@ -105,8 +111,15 @@ fn run(inner: &Inner, rx: &Receiver<Vec<LoggedItem>>) {
             continue;
         }
         let log_len = inner.wal.as_ref().map_or(0, |w| w.len());
-        let empty_now = log_len >= inner.truncate_at || (idle && log_len > 0);
-        if empty_now && let Err(e) = empty_log(inner, rx, &mut waiting) {
+        let quiet = idle && last_item.elapsed() >= EMPTY_WHEN_QUIET_FOR;
+        let emptied = if log_len >= inner.truncate_at {
+            empty_log(inner, rx, &mut waiting, true)
+        } else if quiet && log_len > 0 {
+            empty_log(inner, rx, &mut waiting, false)
+        } else {
+            Ok(())
+        };
+        if let Err(e) = emptied {
             inner
                 .cell
                 .failing(&format!("could not empty the ingest log: {e}"));
@@ -165,20 +178,30 @@ fn hold_logging<'a>(
     guard
 }
 
-/// Flushes sled and empties the log, holding the writer lock so no item is logged
-/// meanwhile; every item logged so far is applied first.
+/// Empties the log once sled holds every item in it durably (applied, flushed and
+/// `fsync`ed). With `now` (the log is large and items keep coming) the writer lock is held
+/// throughout, so nothing is logged meanwhile. Without it (after a quiet spell) the lock
+/// is held only to apply what has arrived and, after the `fsync`, to check that nothing
+/// was logged meanwhile (if something was, the log is kept until the next quiet spell):
+/// leases, acks and ingest do not wait for the `fsync`.
 fn empty_log(
     inner: &Inner,
     rx: &Receiver<Vec<LoggedItem>>,
     waiting: &mut Vec<LoggedItem>,
+    now: bool,
 ) -> Result<(), DeliveryError> {
     let Some(wal) = &inner.wal else {
         return Ok(());
     };
-    let _guard = hold_logging(inner, rx, waiting);
+    let guard = hold_logging(inner, rx, waiting);
     apply(inner, waiting)?;
+    let held = now.then_some(guard);
     persist_sled(inner)?;
-    wal.truncate()
+    let _guard = held.unwrap_or_else(|| hold_logging(inner, rx, waiting));
+    if waiting.is_empty() {
+        wal.truncate()?;
+    }
+    Ok(())
 }
 
 /// One recovery attempt, under the writer lock: writes what earlier log syncs could not,

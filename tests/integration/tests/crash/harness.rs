@@ -157,12 +157,28 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn spawn(config: &Path, log: &Path) -> Self {
+        Self::start(Command::new(switchboard_bin()), config, log)
+    }
+
+    /// [`Server::spawn`] with at most `n` open file descriptors (soft and hard limit).
+    pub(crate) fn spawn_with_descriptors(config: &Path, log: &Path, n: u64) -> Self {
+        let mut command = Command::new("prlimit");
+        command
+            .arg(format!("--nofile={n}:{n}"))
+            .arg("--")
+            .arg(switchboard_bin());
+        Self::start(command, config, log)
+    }
+
+    /// Runs `command serve --config CONFIG` (`command` is the binary, or a wrapper that
+    /// execs it).
+    fn start(mut command: Command, config: &Path, log: &Path) -> Self {
         let mut log = File::options()
             .create(true)
             .append(true)
             .open(log)
             .expect("open server log");
-        let mut child = Command::new(switchboard_bin())
+        let mut child = command
             .arg("serve")
             .arg("--config")
             .arg(config)
