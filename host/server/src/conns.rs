@@ -1,9 +1,9 @@
 //! The connection limit: at most `max` client connections at once, so a flood of idle or
 //! half-sent connections cannot use up the process's file descriptors (and with them the
 //! store's, the logs' and the connections to CRMs). At the limit a new connection closes
-//! the connection that has been idle longest (waiting between requests, or not yet through
-//! its request head), which is what a flood's connections are; with none idle it is
-//! refused with a `503`.
+//! an idle connection (one that never had a request answered first, which is what a flood's
+//! connections are, then one waiting between requests; the longest idle first); with none
+//! idle it is refused with a `503`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -39,6 +39,9 @@ struct State {
 struct Entry {
     /// Since when no request has been in progress; `None` while one is.
     idle_since: Option<Instant>,
+    /// Whether it has had a request answered (a client's keep-alive connection, not a
+    /// flood's connection that never sends one).
+    served: bool,
     evicted: bool,
     close: Arc<Notify>,
 }
@@ -78,11 +81,14 @@ impl Conns {
         let mut st = self.state();
         let live = st.open.len() - st.evicting;
         if live >= self.max {
+            // Connections that never had a request answered go first, oldest first: a
+            // client's keep-alive connection idles between its requests, a flood's never
+            // gets that far.
             let oldest_idle = st
                 .open
                 .iter()
                 .filter(|(_, e)| !e.evicted)
-                .filter_map(|(id, e)| e.idle_since.map(|t| (t, *id)))
+                .filter_map(|(id, e)| e.idle_since.map(|t| ((e.served, t), *id)))
                 .min();
             match oldest_idle {
                 Some((_, id)) if st.open.len() < self.max + EVICTION_SLACK => {
@@ -108,6 +114,7 @@ impl Conns {
             id,
             Entry {
                 idle_since: Some(Instant::now()),
+                served: false,
                 evicted: false,
                 close: close.clone(),
             },
@@ -152,11 +159,13 @@ impl ConnSlot {
     pub(crate) fn idle(&self) {
         if let Some(e) = self.conns.state().open.get_mut(&self.id) {
             e.idle_since = Some(Instant::now());
+            e.served = true;
         }
     }
 
     /// Whether a request is in progress.
-    pub(crate) fn is_busy(&self) -> bool {
+    #[cfg(test)]
+    fn is_busy(&self) -> bool {
         self.conns
             .state()
             .open
@@ -208,6 +217,25 @@ mod tests {
         );
         drop((newer, third));
         assert_eq!(conns.open(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_client_between_requests_is_closed_only_after_connections_never_used() {
+        let conns = Conns::new(2);
+        let client = open(&conns);
+        client.busy();
+        client.idle();
+        std::thread::sleep(Duration::from_millis(2));
+        let flood = open(&conns);
+        let _newcomer = open(&conns);
+        tokio::time::timeout(Duration::from_secs(1), flood.close.notified())
+            .await
+            .expect("the never-used connection is evicted, though it is newer");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), client.close.notified())
+                .await
+                .is_err()
+        );
     }
 
     #[test]

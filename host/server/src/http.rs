@@ -123,12 +123,11 @@ async fn connection(
             }
         }
         () = slot.close.notified() => {
-            // Evicted to make room. Idle: closed at once. A request that began meanwhile
-            // is answered first.
-            if slot.is_busy() {
-                conn.as_mut().graceful_shutdown();
-                let _ = conn.await;
-            }
+            // Evicted to make room: an idle connection closes at once; an answer still
+            // being written, or a request that began meanwhile, is finished first, within
+            // the header timeout.
+            conn.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(header_timeout, conn).await;
         }
         () = stopped(&mut stop) => {
             conn.as_mut().graceful_shutdown();
