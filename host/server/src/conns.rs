@@ -11,8 +11,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-/// Connections the limit may be exceeded by while evicted connections are closing.
-const EVICTION_SLACK: usize = 64;
+/// Connections the limit may be exceeded by while evicted connections are closing: an
+/// eighth of it, at least 1 and at most 64 (the rest of the descriptors stays for
+/// everything else).
+fn eviction_slack(max: usize) -> usize {
+    (max / 8).clamp(1, 64)
+}
 
 /// How often the limit being reached is logged, at most.
 const WARN_EVERY: Duration = Duration::from_secs(1);
@@ -91,7 +95,7 @@ impl Conns {
                 .filter_map(|(id, e)| e.idle_since.map(|t| ((e.served, t), *id)))
                 .min();
             match oldest_idle {
-                Some((_, id)) if st.open.len() < self.max + EVICTION_SLACK => {
+                Some((_, id)) if st.open.len() < self.max + eviction_slack(self.max) => {
                     if let Some(entry) = st.open.get_mut(&id) {
                         entry.evicted = true;
                         entry.close.notify_one();

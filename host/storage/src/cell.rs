@@ -5,9 +5,11 @@
 //! one [`Storage`](crate::Storage) therefore reaches sled through one [`Cell`]: each
 //! operation takes the current [`Handles`], and [`Cell::reopen`] swaps in a freshly opened
 //! database when writes can succeed again (the ingest applier does this; see
-//! `delivery::store`). Reopening is a crash recovery in place: what sled had flushed is
+//! `delivery::applier`). Reopening is a crash recovery in place: what sled had flushed is
 //! there, the ingest log supplies the queue items sled had not, and writes that were
-//! neither (an ack, an audit entry) are lost as they would be in a crash.
+//! neither are lost as they would be in a crash (acks, retries, dead letters and DLQ
+//! actions, state and job writes, audit entries, saved pauses). Reads that take no lock
+//! may see the reopened database for a moment before the log is replayed into it.
 //!
 //! The cell also keeps the store's [`Health`]: whether records can be made durable now,
 //! and if not, why.

@@ -205,7 +205,7 @@ fn empty_log(
 }
 
 /// One recovery attempt, under the writer lock: writes what earlier log syncs could not,
-/// reopens sled if it refuses writes and replays the whole log into it, applies what is
+/// reopens sled if it refuses writes, replays the whole log into it, applies what is
 /// waiting, and makes sled durable. Success turns the store's health back to durable.
 fn recover(
     inner: &Inner,
@@ -222,16 +222,15 @@ fn recover(
             .cell
             .reopen()
             .map_err(|e| DeliveryError::Storage(e.to_string()))?;
-        // sled lost what it had not flushed; the log holds every item since it was last
-        // emptied (those sled still has are skipped).
-        let logged = wal.read_back()?;
-        queue::apply_items(inner, &logged)?;
-        applied(inner, &logged);
-        tracing::warn!(
-            replayed = logged.len(),
-            "reopened the queue database and replayed the ingest log into it"
-        );
+        tracing::warn!("reopened the queue database; replaying the ingest log into it");
     }
+    // Every attempt replays the whole log, not only the one that reopened sled: an attempt
+    // that reopened it and then failed must not leave the next one thinking sled has
+    // everything. sled lost what it had not flushed; the log holds every item since it
+    // was last emptied (those sled has are skipped).
+    let logged = wal.read_back()?;
+    queue::apply_items(inner, &logged)?;
+    applied(inner, &logged);
     apply(inner, waiting)?;
     persist_sled(inner)?;
     if let Some(short) = inner.cell.short_of_space() {
@@ -242,18 +241,27 @@ fn recover(
 }
 
 /// Makes sled's state durable before the ingest log is emptied: sled's flush, then an
-/// `fsync` of its data file. sled 0.34's flush only `sync_file_range`s what it wrote, which
+/// `fsync` of its data file, its blob files and their directories. sled 0.34's flush only `sync_file_range`s what it wrote, which
 /// is not a power-loss guarantee; the log's entries are, so they must not be dropped on less.
 pub(super) fn persist_sled(inner: &Inner) -> Result<(), DeliveryError> {
     inner.cell.get()?.db.flush()?;
-    if let Some(dir) = inner.wal.as_ref().and_then(|w| w.dir()) {
-        for file in ["db", "conf"] {
-            let path = dir.join(file);
-            if let Ok(f) = std::fs::File::open(&path) {
-                f.sync_all().map_err(|e| {
-                    DeliveryError::Storage(format!("cannot sync {:?}: {e}", path.display()))
-                })?;
-            }
+    let Some(dir) = inner.wal.as_ref().and_then(|w| w.dir()) else {
+        return Ok(());
+    };
+    // sled writes values over its blob threshold to files of their own in `blobs/`.
+    let blobs = dir.join("blobs");
+    let mut paths = vec![dir.join("db"), dir.join("conf")];
+    if let Ok(entries) = std::fs::read_dir(&blobs) {
+        paths.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        paths.push(blobs);
+    }
+    paths.push(dir.to_owned());
+    for path in paths {
+        // A file sled removed meanwhile needs no sync.
+        if let Ok(f) = std::fs::File::open(&path) {
+            f.sync_all().map_err(|e| {
+                DeliveryError::Storage(format!("cannot sync {:?}: {e}", path.display()))
+            })?;
         }
     }
     Ok(())

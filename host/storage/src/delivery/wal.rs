@@ -44,7 +44,17 @@ pub(super) struct Wal {
     /// Entries appended since the last sync.
     pending: Mutex<Vec<u8>>,
     /// The file; held for the whole write + sync, so syncs are ordered.
-    file: Mutex<File>,
+    file: Mutex<LogFile>,
+}
+
+/// The open file and how much of it is intact.
+#[derive(Debug)]
+struct LogFile {
+    file: File,
+    /// Bytes of whole, synced entries. A longer file ends in the torn remains of a failed
+    /// write, cut off before the next write (appends would land after them, where a reader
+    /// stopping at the torn entry would never see them).
+    good_len: u64,
 }
 
 impl Wal {
@@ -62,12 +72,12 @@ impl Wal {
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|e| io("cannot read", e))?;
-        let items = decode_all(&bytes);
+        let (items, good_len) = decode_prefix(&bytes);
         Ok((
             Self {
                 path: path.to_owned(),
                 pending: Mutex::new(Vec::new()),
-                file: Mutex::new(file),
+                file: Mutex::new(LogFile { file, good_len }),
             },
             items,
         ))
@@ -82,29 +92,48 @@ impl Wal {
     /// every entry appended before the call is on disk.
     ///
     /// On failure (a full disk, a file-size limit) the file is cut back to its length before
-    /// the write, so no torn entry hides the entries written after it, and the entries stay
+    /// the write (at once, or at the start of the next sync, which writes nothing until it
+    /// has), so no torn entry hides the entries written after it, and the entries stay
     /// pending for the next sync: the log never drops an entry it was given.
     pub(super) fn sync(&self) -> Result<(), DeliveryError> {
-        let mut file = lock(&self.file);
-        let bytes = std::mem::take(&mut *lock(&self.pending));
-        if bytes.is_empty() {
-            return file.sync_data().map_err(|e| self.error("cannot sync", e));
-        }
-        let before = file
+        let mut log = lock(&self.file);
+        // What a failed write left behind goes first; until it is gone nothing is written.
+        let len = log
+            .file
             .metadata()
             .map_err(|e| self.error("cannot read the length of", e))?
             .len();
-        let written = file
+        if len != log.good_len {
+            log.file
+                .set_len(log.good_len)
+                .map_err(|e| self.error("cannot cut off a failed write in", e))?;
+        }
+        let bytes = std::mem::take(&mut *lock(&self.pending));
+        if bytes.is_empty() {
+            return log
+                .file
+                .sync_data()
+                .map_err(|e| self.error("cannot sync", e));
+        }
+        let written = log
+            .file
             .write_all(&bytes)
             .map_err(|e| self.error("cannot write", e))
-            .and_then(|()| file.sync_data().map_err(|e| self.error("cannot sync", e)));
-        if written.is_err() {
-            // Best effort: if even this fails, recovery stops at the torn entry, which was
-            // never acknowledged, and the same entries are written again after it.
-            let _ = file.set_len(before);
-            let mut pending = lock(&self.pending);
-            let newer = std::mem::replace(&mut *pending, bytes);
-            pending.extend_from_slice(&newer);
+            .and_then(|()| {
+                log.file
+                    .sync_data()
+                    .map_err(|e| self.error("cannot sync", e))
+            });
+        match written {
+            Ok(()) => log.good_len += bytes.len() as u64,
+            Err(_) => {
+                // Cut back now if possible (else before the next write), and keep the
+                // entries for the next sync.
+                let _ = log.file.set_len(log.good_len);
+                let mut pending = lock(&self.pending);
+                let newer = std::mem::replace(&mut *pending, bytes);
+                pending.extend_from_slice(&newer);
+            }
         }
         written
     }
@@ -119,10 +148,14 @@ impl Wal {
     /// Empties the file. The caller guarantees every entry in it is durable elsewhere.
     /// Entries appended but not yet synced stay pending and go to the emptied file.
     pub(super) fn truncate(&self) -> Result<(), DeliveryError> {
-        let file = lock(&self.file);
-        file.set_len(0)
+        let mut log = lock(&self.file);
+        log.file
+            .set_len(0)
             .map_err(|e| self.error("cannot truncate", e))?;
-        file.sync_all().map_err(|e| self.error("cannot sync", e))
+        log.good_len = 0;
+        log.file
+            .sync_all()
+            .map_err(|e| self.error("cannot sync", e))
     }
 
     /// The directory the log is in (the database directory).
@@ -132,7 +165,11 @@ impl Wal {
 
     /// Bytes in the file (its length).
     pub(super) fn len(&self) -> u64 {
-        lock(&self.file).metadata().map(|m| m.len()).unwrap_or(0)
+        lock(&self.file)
+            .file
+            .metadata()
+            .map(|m| m.len())
+            .unwrap_or(0)
     }
 
     fn error(&self, what: &str, e: std::io::Error) -> DeliveryError {
@@ -164,7 +201,13 @@ fn encode(item: &LoggedItem, out: &mut Vec<u8>) {
 }
 
 /// Every intact entry, in order, up to the first torn or corrupt one.
-fn decode_all(mut bytes: &[u8]) -> Vec<LoggedItem> {
+fn decode_all(bytes: &[u8]) -> Vec<LoggedItem> {
+    decode_prefix(bytes).0
+}
+
+/// [`decode_all`], and how many bytes the intact entries take.
+fn decode_prefix(mut bytes: &[u8]) -> (Vec<LoggedItem>, u64) {
+    let total = bytes.len();
     let mut items = Vec::new();
     while bytes.len() >= 8 {
         let len = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
@@ -181,7 +224,7 @@ fn decode_all(mut bytes: &[u8]) -> Vec<LoggedItem> {
         items.push(item);
         bytes = &bytes[8 + len..];
     }
-    items
+    (items, (total - bytes.len()) as u64)
 }
 
 fn decode(payload: &[u8]) -> Option<LoggedItem> {
@@ -250,6 +293,26 @@ mod tests {
         assert_eq!(wal.len(), 0);
         drop(wal);
         assert!(Wal::open(&path).unwrap().1.is_empty());
+    }
+
+    #[test]
+    fn what_a_failed_write_left_behind_is_cut_off_before_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ingest.wal");
+        let (wal, _) = Wal::open(&path).unwrap();
+        wal.append(&item(1));
+        wal.sync().unwrap();
+        // The remains of a write that failed and could not be cut back at once.
+        let mut torn = Vec::new();
+        encode(&item(2), &mut torn);
+        let mut file = OpenOptions::new().append(true).open(&path).unwrap();
+        file.write_all(&torn[..torn.len() / 2]).unwrap();
+        drop(file);
+        wal.append(&item(3));
+        wal.sync().unwrap();
+        drop(wal);
+        // Without the cut, entry 3 would sit behind the torn entry, unreadable.
+        assert_eq!(Wal::open(&path).unwrap().1, vec![item(1), item(3)]);
     }
 
     #[test]
